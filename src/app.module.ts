@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
+import { AuditModule } from './modules/audit/audit.module';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
+import { HealthModule } from './modules/health/health.module';
+import { TenantsModule } from './modules/tenants/tenants.module';
+import { AuthGuard } from './shared/auth/auth.guard';
+import { AuthModule } from './shared/auth/auth.module';
+import { DatabaseModule } from './shared/database/database.module';
+import { EventsModule } from './shared/events/events.module';
+import { loggingModule } from './shared/logging/logging.module';
+import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
+import { TenantThrottlerGuard } from './shared/rate-limit/tenant-throttler.guard';
+import { RedisModule } from './shared/redis/redis.module';
+import { SettingsModule } from './shared/settings/settings.module';
+import type { AppSettings } from './shared/settings/settings';
+
+export interface AppModuleOptions {
+  /** Where logs go instead of stdout (tests capture them). */
+  logStream?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(settings: AppSettings, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SettingsModule.forRoot(settings),
+        loggingModule(settings, options.logStream),
+        DatabaseModule,
+        RedisModule,
+        EventsModule,
+        RateLimitModule,
+        AuthModule,
+        AuditModule,
+        TenantsModule,
+        ApiKeysModule,
+        HealthModule,
+        BootstrapModule,
+      ],
+      providers: [
+        // Order matters: authentication first, so that rate limits are counted per tenant.
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useExisting: TenantThrottlerGuard },
+      ],
+    };
+  }
+}

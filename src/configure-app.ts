@@ -1,0 +1,84 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { commonError } from './shared/errors/common.errors';
+import { AllExceptionsFilter } from './shared/errors/all-exceptions.filter';
+import { sendError } from './shared/errors/error-response';
+import { API_PREFIX, buildOpenApiDocument } from './shared/http/openapi';
+import { requestContextMiddleware } from './shared/http/request-context';
+import { createValidationPipe } from './shared/http/validation';
+import type { AppSettings } from './shared/settings/settings';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** JSON bodies only; parse failures and oversize bodies answer in the envelope. */
+function jsonBodies(settings: AppSettings) {
+  const parse = express.json({
+    limit: settings.bodyLimitBytes,
+    type: ['application/json', 'application/*+json'],
+  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && BODY_METHODS.has(req.method) && !req.is(['application/json', 'application/*+json'])) {
+      return sendError(req, res, commonError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
+    }
+    parse(req, res, (err?: { type?: string; message?: string }) => {
+      if (!err) return next();
+      if (err.type === 'entity.too.large') {
+        return sendError(
+          req,
+          res,
+          commonError(
+            'PAYLOAD_TOO_LARGE',
+            `Request body exceeds the limit of ${settings.bodyLimitBytes} bytes`,
+          ),
+        );
+      }
+      if (err.type === 'entity.parse.failed') {
+        return sendError(
+          req,
+          res,
+          commonError('MALFORMED_JSON', `Request body is not valid JSON: ${err.message}`),
+        );
+      }
+      return sendError(
+        req,
+        res,
+        commonError('VALIDATION_FAILED', `Request body could not be read: ${err.message}`),
+      );
+    });
+  };
+}
+
+/** Everything between creating the app and listening; tests call it too, so they run the real stack. */
+export function configureApp(app: NestExpressApplication, settings: AppSettings): void {
+  app.disable('x-powered-by');
+  // ETags are set explicitly where they carry meaning; Express's weak body hashes would not.
+  app.set('etag', false);
+  app.use(requestContextMiddleware);
+  const strict = helmet();
+  const docs = helmet({ contentSecurityPolicy: false });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path.startsWith('/docs') ? docs : strict)(req, res, next),
+  );
+  app.use(jsonBodies(settings));
+  if (settings.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,
+      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
+  app.setGlobalPrefix(API_PREFIX);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const document = buildOpenApiDocument(app, settings.version);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+  });
+}

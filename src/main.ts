@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { configureApp } from './configure-app';
+import { withDevJwtSecret } from './shared/auth/dev-jwt-secret';
+import { packageVersion } from './shared/settings/package-version';
+import { loadSettings, SettingsError } from './shared/settings/settings';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  let settings;
+  try {
+    settings = withDevJwtSecret(loadSettings(process.env, packageVersion()));
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(`agentry: ${error.message}. See .env.example for every setting.`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(settings), {
+    bodyParser: false,
+    bufferLogs: true,
+    forceCloseConnections: false,
+  });
+  app.useLogger(app.get(Logger));
+  configureApp(app, settings);
+  const server = await app.listen(settings.port, settings.host);
+  // Keep-alive connections would otherwise hold a graceful shutdown open.
+  server.keepAliveTimeout = 5_000;
+  const mode = settings.databaseUrl ? 'PostgreSQL' : 'embedded PostgreSQL';
+  const bus = settings.redisUrl ? 'Redis' : 'in-process bus';
+  app
+    .get(Logger)
+    .log(
+      `Agentry ${settings.version} listening on http://localhost:${settings.port} (${mode}, ${bus}); docs at /docs`,
+    );
+}
+
+void main().catch((error: unknown) => {
+  console.error('agentry: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

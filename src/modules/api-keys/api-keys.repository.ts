@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
+import { ApiKeyEntity } from './api-key.entity';
+
+@Injectable()
+export class ApiKeysRepository extends TenantScopedRepository<ApiKeyEntity> {
+  constructor(dataSource: DataSource) {
+    super(dataSource, ApiKeyEntity);
+  }
+
+  /**
+   * Crosses tenants on purpose: authentication knows only the presented key, and the tenant is what
+   * it is about to learn. The prefix is unique, so this finds at most one row.
+   */
+  findByPrefixForAuthentication(prefix: string): Promise<ApiKeyEntity | null> {
+    return this.repo().findOne({ where: { prefix } });
+  }
+
+  /** Also crosses tenants: `last_used_at` bookkeeping by key id after authentication. */
+  async touchLastUsed(id: string, at: Date): Promise<void> {
+    await this.repo().update({ id }, { lastUsedAt: at });
+  }
+
+  list(tenantId: string, includeRevoked: boolean, limit: number, offset: number) {
+    return this.findAndCountScoped(tenantId, {
+      where: includeRevoked ? {} : { revokedAt: IsNull() },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+  }
+
+  findById(tenantId: string, id: string, manager?: EntityManager) {
+    return this.findOneScoped(tenantId, { id }, manager);
+  }
+
+  create(
+    tenantId: string,
+    values: Omit<ApiKeyEntity, 'id' | 'tenantId' | 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
+    manager: EntityManager,
+  ) {
+    return this.insertScoped(tenantId, values, manager);
+  }
+
+  revoke(tenantId: string, id: string, at: Date, manager: EntityManager): Promise<number> {
+    return this.updateScoped(tenantId, { id, revokedAt: IsNull() }, { revokedAt: at }, manager);
+  }
+}

@@ -1,0 +1,22 @@
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinDate } from 'class-validator';
+import { Role, ROLES } from '../../../shared/auth/permissions';
+
+export class CreateApiKeyDto {
+  /** What the key is for, e.g. `ci-deployer`. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name: string;
+
+  /** The role the key acts with; at most the permissions of its creator. `service` keys read `/internal`. */
+  @IsIn(ROLES)
+  role: Role;
+
+  /** When the key stops working (ISO 8601, in the future); never when omitted. */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
+  expires_at?: Date;
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
+import { AuditEntryEntity } from './audit-entry.entity';
+
+export interface AuditFilter {
+  resourceType?: string;
+  resourceId?: string;
+  actor?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+@Injectable()
+export class AuditRepository extends TenantScopedRepository<AuditEntryEntity> {
+  constructor(dataSource: DataSource) {
+    super(dataSource, AuditEntryEntity);
+  }
+
+  insert(
+    tenantId: string,
+    entry: Omit<AuditEntryEntity, 'id' | 'tenantId' | 'createdAt'>,
+    manager?: EntityManager,
+  ) {
+    return this.insertScoped(tenantId, entry, manager);
+  }
+
+  list(tenantId: string, filter: AuditFilter): Promise<[AuditEntryEntity[], number]> {
+    const query = this.scopedQuery(tenantId, 'a');
+    if (filter.resourceType) query.andWhere('a.resource_type = :resourceType', filter);
+    if (filter.resourceId) query.andWhere('a.resource_id = :resourceId', filter);
+    if (filter.actor) query.andWhere('a.actor = :actor', filter);
+    if (filter.action) query.andWhere('a.action = :action', filter);
+    if (filter.from) query.andWhere('a.created_at >= :from', filter);
+    if (filter.to) query.andWhere('a.created_at < :to', filter);
+    return query
+      .orderBy('a.created_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(filter.limit)
+      .skip(filter.offset)
+      .getManyAndCount();
+  }
+}

@@ -1,0 +1,41 @@
+import { Type } from 'class-transformer';
+import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../../shared/http/pagination.dto';
+
+export class ListAuditQueryDto extends PageQueryDto {
+  /** Only entries about this kind of resource, e.g. `tenant`, `api_key`, `agent`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  resource_type?: string;
+
+  /** Only entries about this resource id. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  resource_id?: string;
+
+  /** Only entries by this actor, e.g. `user:alice` or `api_key:<id>`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  actor?: string;
+
+  /** Only entries of this action, e.g. `api_key.revoked`. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+
+  /** Entries at or after this time (ISO 8601). */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  /** Entries before this time (ISO 8601). */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+}

@@ -1,0 +1,24 @@
+import type { Role } from './permissions';
+import type { TenantSnapshot } from './principal';
+
+/** Finds a tenant by id or slug for authentication; provided by the tenants module. */
+export interface TenantResolver {
+  resolve(idOrSlug: string): Promise<TenantSnapshot | null>;
+}
+export const TENANT_RESOLVER = Symbol('TENANT_RESOLVER');
+
+export interface ApiKeyIdentity {
+  id: string;
+  tenantId: string | null;
+  role: Role;
+  platform: boolean;
+}
+
+/** Checks a presented API key; provided by the api-keys module. */
+export interface ApiKeyAuthenticator {
+  authenticate(presentedKey: string): Promise<ApiKeyIdentity | null>;
+}
+export const API_KEY_AUTHENTICATOR = Symbol('API_KEY_AUTHENTICATOR');
+
+/** Every API key starts with this, which tells it apart from a JWT in `Authorization: Bearer`. */
+export const API_KEY_PREFIX = 'agt_';

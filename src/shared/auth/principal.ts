@@ -1,0 +1,38 @@
+import { Permission, Role } from './permissions';
+
+/** Tier limits in force for a tenant: its tier's row with its overrides applied. */
+export interface TenantLimits {
+  max_agents: number;
+  allowed_model_providers: string[];
+  max_tools_per_agent: number;
+  max_prompt_length: number;
+  max_concurrent_runs: number;
+  requests_per_minute: number;
+}
+
+/** What authentication needs to know of a tenant; cached, so keep it small. */
+export interface TenantSnapshot {
+  id: string;
+  slug: string;
+  tier: string;
+  active: boolean;
+  limits: TenantLimits;
+}
+
+/** Who is calling: a user (JWT) or an API key, bound to at most one tenant. */
+export interface Principal {
+  kind: 'user' | 'api_key';
+  /** JWT `sub`, or the API key's id. */
+  id: string;
+  tenant: TenantSnapshot | null;
+  roles: Role[];
+  platform: boolean;
+  permissions: ReadonlySet<Permission>;
+}
+
+/** A principal that has passed the tenant check: `tenant` is set. */
+export type TenantPrincipal = Principal & { tenant: TenantSnapshot };
+
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'api_key' ? `api_key:${principal.id}` : `user:${principal.id}`;
+}

@@ -1,0 +1,91 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { AppError } from './app-error';
+import { commonError } from './common.errors';
+import { sendError } from './error-response';
+
+/** Node and driver error codes that mean "the database cannot be reached", not "the query is wrong". */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08003',
+  '08006',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: string; driverError?: { code?: string }; message?: string };
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  if (code && CONNECTION_ERROR_CODES.has(code)) return true;
+  const message = candidate?.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
+/** Maps what Nest itself throws onto our codes. */
+function fromHttpException(exception: HttpException): AppError {
+  const status = exception.getStatus();
+  if (exception instanceof ThrottlerException) {
+    return commonError('RATE_LIMITED', 'Too many requests; retry after the time given in Retry-After');
+  }
+  const message = exception.message;
+  switch (status) {
+    case HttpStatus.NOT_FOUND:
+      return commonError(
+        'ROUTE_NOT_FOUND',
+        message.startsWith('Cannot ') ? `No route: ${message.slice(7)}` : message,
+      );
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return commonError('PAYLOAD_TOO_LARGE', message);
+    case HttpStatus.UNAUTHORIZED:
+      return commonError('UNAUTHENTICATED', 'Authentication required');
+    case HttpStatus.FORBIDDEN:
+      return commonError('FORBIDDEN', message);
+    case HttpStatus.BAD_REQUEST:
+      return commonError('VALIDATION_FAILED', message);
+    default:
+      return new AppError(status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR', message, status);
+  }
+}
+
+/** The one global filter: every error leaves as the envelope of STYLE.md. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<Request>();
+    const res = ctx.getResponse<Response>();
+    const error = this.toAppError(exception);
+    if (res.headersSent) {
+      // A streamed response already started; the stream's own error event reports it.
+      res.end();
+      return;
+    }
+    sendError(req, res, error);
+  }
+
+  private toAppError(exception: unknown): AppError {
+    if (exception instanceof AppError) return exception;
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception }, 'database unavailable');
+      return commonError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+    }
+    if (exception instanceof QueryFailedError) {
+      this.logger.error({ err: exception }, 'query failed');
+    } else {
+      this.logger.error({ err: exception }, 'unhandled error');
+    }
+    return commonError('INTERNAL_ERROR', 'Internal server error; quote the request id when reporting it');
+  }
+}

@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { RedisConnections } from '../redis/redis.module';
+import { APP_SETTINGS } from '../settings/settings.module';
+import type { AppSettings } from '../settings/settings';
+import { InProcessMessageBus, MessageBus, RedisMessageBus } from './message-bus';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: MessageBus,
+      inject: [RedisConnections, APP_SETTINGS],
+      useFactory: (redis: RedisConnections, settings: AppSettings): MessageBus =>
+        redis.enabled ? new RedisMessageBus(redis, settings.redisPrefix) : new InProcessMessageBus(),
+    },
+  ],
+  exports: [MessageBus],
+})
+export class EventsModule {}

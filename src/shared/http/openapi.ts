@@ -1,0 +1,25 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export const API_PREFIX = 'api/v1';
+
+/** The OpenAPI document: operationIds are the controller method names (unique across the app). */
+export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Agentry API')
+    .setDescription(
+      [
+        'Multi-tenant backend for AI agents: versioned agent configurations, change propagation and agent runs.',
+        '',
+        'Authenticate with an API key (`X-API-Key`, or `Authorization: Bearer agt_…`) or a JWT (`Authorization: Bearer …`).',
+        'Each operation lists the permission it needs under `x-permission`. Every error answers with the one error envelope.',
+      ].join('\n'),
+    )
+    .setVersion(version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+    .build();
+  return SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
+  });
+}

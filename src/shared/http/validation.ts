@@ -1,0 +1,34 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ErrorDetail } from '../errors/app-error';
+import { commonError } from '../errors/common.errors';
+
+/** Flattens class-validator's tree into one detail per failed constraint, with a dotted field path. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    for (const [code, message] of Object.entries(error.constraints ?? {})) {
+      details.push({
+        field,
+        code: code === 'whitelistValidation' ? 'unknownField' : code,
+        message: code === 'whitelistValidation' ? `property ${field} is not allowed` : message,
+      });
+    }
+    if (error.children?.length) details.push(...flattenValidationErrors(error.children, field));
+  }
+  return details;
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const details = flattenValidationErrors(errors);
+      const summary = details.length === 1 ? details[0].message : `${details.length} problems in the request`;
+      return commonError('VALIDATION_FAILED', `Validation failed: ${summary}`, details);
+    },
+  });
+}

@@ -1,0 +1,49 @@
+import type { DestinationStream } from 'pino';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
+import type { Principal } from '../auth/principal';
+import type { AppSettings } from '../settings/settings';
+
+type LoggedRequest = Request & { id?: string; user?: Principal };
+
+/** Headers that carry credentials never reach a log line. */
+const REDACTED = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+/**
+ * JSON logs (pretty in development), one line per request with its id, tenant and principal.
+ * Bodies are never logged, so prompts and secrets stay out at every level.
+ */
+export function loggingModule(settings: AppSettings, stream?: DestinationStream) {
+  const options = {
+    level: settings.logLevel,
+    redact: { paths: REDACTED, censor: '[redacted]' },
+    genReqId: (req: IncomingMessage) => (req as LoggedRequest).id ?? 'unknown',
+    customProps: (incoming: IncomingMessage) => {
+      const user = (incoming as LoggedRequest).user;
+      return { tenant: user?.tenant?.slug, principal: user ? `${user.kind}:${user.id}` : undefined };
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/api/v1/health/live' },
+    transport:
+      settings.logPretty && !stream
+        ? {
+            target: 'pino-pretty',
+            options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+          }
+        : undefined,
+  };
+  return LoggerModule.forRoot({ pinoHttp: stream ? [options, stream] : options });
+}
