@@ -20,6 +20,7 @@ async function checkPostgres(url: string): Promise<void> {
       `PostgreSQL is not reachable at ${url} (${(error as Error).message}). ` +
         'Start it (on Debian: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start; ' +
         'or: docker compose up -d postgres), or point DATABASE_URL at a running server.',
+      { cause: error },
     );
   } finally {
     await client.end().catch(() => undefined);
@@ -41,6 +42,7 @@ async function checkRedis(url: string): Promise<void> {
     throw new Error(
       `Redis is not reachable at ${url} (${(error as Error).message}). ` +
         'Start it (redis-server --daemonize yes --port 6379; or: docker compose up -d redis), or point REDIS_URL at a running server.',
+      { cause: error },
     );
   } finally {
     redis.disconnect();
