@@ -19,7 +19,7 @@ export class TenantEntity {
   tier: Tier;
 
   /** Per-tenant replacements of single tier limits. */
-  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  @Column('jsonb', { default: {} })
   limitOverrides: Partial<TenantLimits>;
 
   @Column('boolean', { default: true })

@@ -3,6 +3,7 @@ import { RedisConnections } from '../redis/redis.module';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import { InProcessMessageBus, MessageBus, RedisMessageBus } from './message-bus';
+import { OutboxService } from './outbox.service';
 
 @Global()
 @Module({
@@ -13,7 +14,8 @@ import { InProcessMessageBus, MessageBus, RedisMessageBus } from './message-bus'
       useFactory: (redis: RedisConnections, settings: AppSettings): MessageBus =>
         redis.enabled ? new RedisMessageBus(redis, settings.redisPrefix) : new InProcessMessageBus(),
     },
+    OutboxService,
   ],
-  exports: [MessageBus],
+  exports: [MessageBus, OutboxService],
 })
 export class EventsModule {}
