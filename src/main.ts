@@ -31,6 +31,16 @@ async function main(): Promise<void> {
   const server = await app.listen(settings.port, settings.host);
   // Keep-alive connections would otherwise hold a graceful shutdown open.
   server.keepAliveTimeout = 5_000;
+  // Nest's shutdown hooks stop accepting, let in-flight requests finish and close the database and
+  // Redis; this bounds how long that may take before the process exits anyway.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        console.error(`agentry: shutdown took over ${settings.shutdownTimeoutMs} ms; exiting`);
+        process.exit(1);
+      }, settings.shutdownTimeoutMs).unref();
+    });
+  }
   const mode = settings.databaseUrl ? 'PostgreSQL' : 'embedded PostgreSQL';
   const bus = settings.redisUrl ? 'Redis' : 'in-process bus';
   app
