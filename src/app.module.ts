@@ -9,7 +9,7 @@ import { TenantsModule } from './modules/tenants/tenants.module';
 import { AuthGuard } from './shared/auth/auth.guard';
 import { AuthModule } from './shared/auth/auth.module';
 import { DatabaseModule } from './shared/database/database.module';
-import { EventsModule } from './shared/events/events.module';
+import { MessagingModule } from './shared/events/messaging.module';
 import { loggingModule } from './shared/logging/logging.module';
 import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
 import { TenantThrottlerGuard } from './shared/rate-limit/tenant-throttler.guard';
@@ -32,7 +32,7 @@ export class AppModule {
         loggingModule(settings, options.logStream),
         DatabaseModule,
         RedisModule,
-        EventsModule,
+        MessagingModule,
         RateLimitModule,
         AuthModule,
         AuditModule,

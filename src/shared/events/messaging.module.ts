@@ -18,4 +18,4 @@ import { OutboxService } from './outbox.service';
   ],
   exports: [MessageBus, OutboxService],
 })
-export class EventsModule {}
+export class MessagingModule {}
