@@ -9,8 +9,15 @@ export type BusHandler = (payload: unknown) => void;
  * Redis is not configured. Delivery is best effort: durable facts live in PostgreSQL, the bus
  * only tells other instances to look or to drop a cache.
  */
+export interface BusMessage {
+  channel: string;
+  payload: unknown;
+}
+
 export abstract class MessageBus {
   abstract publish(channel: string, payload: unknown): Promise<void>;
+  /** Publishes in order, in one round trip where the transport allows; rejects if any fails. */
+  abstract publishMany(messages: BusMessage[]): Promise<void>;
   /** Returns a function that unsubscribes. */
   abstract subscribe(channel: string, handler: BusHandler): () => void;
 }
@@ -22,6 +29,10 @@ export class InProcessMessageBus extends MessageBus {
     // Asynchronous like Redis, so that publishers never run subscribers inside their own call.
     const copy = JSON.parse(JSON.stringify(payload)) as unknown;
     setImmediate(() => this.emitter.emit(channel, copy));
+  }
+
+  async publishMany(messages: BusMessage[]): Promise<void> {
+    for (const message of messages) await this.publish(message.channel, message.payload);
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {
@@ -45,6 +56,16 @@ export class RedisMessageBus extends MessageBus {
 
   async publish(channel: string, payload: unknown): Promise<void> {
     await this.redis.commands!.publish(this.prefix + channel, JSON.stringify(payload));
+  }
+
+  async publishMany(messages: BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const pipeline = this.redis.commands!.pipeline();
+    for (const message of messages)
+      pipeline.publish(this.prefix + message.channel, JSON.stringify(message.payload));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0] as Error;
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {

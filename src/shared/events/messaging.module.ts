@@ -3,6 +3,8 @@ import { RedisConnections } from '../redis/redis.module';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import { InProcessMessageBus, MessageBus, RedisMessageBus } from './message-bus';
+import { OutboxCommitSubscriber } from './outbox-commit.subscriber';
+import { OutboxRelay } from './outbox-relay.service';
 import { OutboxService } from './outbox.service';
 
 @Global()
@@ -15,7 +17,9 @@ import { OutboxService } from './outbox.service';
         redis.enabled ? new RedisMessageBus(redis, settings.redisPrefix) : new InProcessMessageBus(),
     },
     OutboxService,
+    OutboxRelay,
+    OutboxCommitSubscriber,
   ],
-  exports: [MessageBus, OutboxService],
+  exports: [MessageBus, OutboxService, OutboxRelay],
 })
 export class MessagingModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChangeEventEntity } from './change-event.entity';
+import { OUTBOX_WRITTEN } from './outbox-commit.subscriber';
 
 export interface ChangeEventInput {
   tenantId: string;
@@ -43,6 +44,7 @@ export class OutboxService {
       })
       .returning(['id'])
       .execute();
+    (manager.queryRunner.data as Record<string, unknown>)[OUTBOX_WRITTEN] = true;
     return String((result.raw as Array<{ id: string }>)[0].id);
   }
 }
