@@ -1,0 +1,11 @@
+'use strict';
+/** Shared helpers for bench/*.bench.js files. */
+module.exports = {
+  ...require('./env'),
+  ...require('./database'),
+  ...require('./process'),
+  ...require('./app'),
+  ...require('./baselines'),
+  ...require('./load'),
+  ...require('./results'),
+};
