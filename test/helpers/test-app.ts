@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { __resetOutOfContextForTests as resetPinoRootLogger } from 'nestjs-pino/PinoLogger';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/configure-app';
@@ -49,6 +50,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (!options.withoutRedis) env.REDIS_URL = process.env.AGENTRY_TEST_REDIS_URL as string;
   const settings = loadSettings(env, '0.0.0-test');
   const logs = new LogCapture();
+  // nestjs-pino keeps the logger for logs outside a request (startup, bootstrap key) in a module
+  // global, set by the first app of the process; without this reset a second app in the same test
+  // file would write its startup logs into the first app's capture.
+  resetPinoRootLogger();
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(settings, { logStream: logs }),
     {
