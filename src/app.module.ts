@@ -4,7 +4,9 @@ import type { DestinationStream } from 'pino';
 import { AuditModule } from './modules/audit/audit.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
+import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
+import { InternalModule } from './modules/internal/internal.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { AuthGuard } from './shared/auth/auth.guard';
 import { AuthModule } from './shared/auth/auth.module';
@@ -39,6 +41,8 @@ export class AppModule {
         TenantsModule,
         ApiKeysModule,
         HealthModule,
+        EventsModule,
+        InternalModule,
         BootstrapModule,
       ],
       providers: [

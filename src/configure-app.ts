@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { commonError } from './shared/errors/common.errors';
 import { AllExceptionsFilter } from './shared/errors/all-exceptions.filter';
 import { sendError } from './shared/errors/error-response';
-import { API_PREFIX, buildOpenApiDocument } from './shared/http/openapi';
+import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { requestContextMiddleware } from './shared/http/request-context';
 import { createValidationPipe } from './shared/http/validation';
 import type { AppSettings } from './shared/settings/settings';
@@ -71,7 +71,7 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
       maxAge: 600,
     });
   }
-  app.setGlobalPrefix(API_PREFIX);
+  applyGlobalPrefix(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
-import { API_PREFIX, buildOpenApiDocument } from './shared/http/openapi';
+import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { packageVersion } from './shared/settings/package-version';
 import { loadSettings } from './shared/settings/settings';
 
@@ -18,7 +18,7 @@ async function writeOpenApi(): Promise<void> {
     logger: false,
     abortOnError: false,
   });
-  app.setGlobalPrefix(API_PREFIX);
+  applyGlobalPrefix(app);
   const document = buildOpenApiDocument(app, settings.version);
   const target = join(process.cwd(), 'openapi.json');
   writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);

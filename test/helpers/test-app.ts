@@ -45,9 +45,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
     LOG_PRETTY: 'false',
+    ...(options.withoutRedis ? {} : { REDIS_URL: process.env.AGENTRY_TEST_REDIS_URL as string }),
     ...options.env,
   };
-  if (!options.withoutRedis) env.REDIS_URL = process.env.AGENTRY_TEST_REDIS_URL as string;
   const settings = loadSettings(env, '0.0.0-test');
   const logs = new LogCapture();
   // nestjs-pino keeps the logger for logs outside a request (startup, bootstrap key) in a module

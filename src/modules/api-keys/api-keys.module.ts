@@ -3,6 +3,7 @@ import { API_KEY_AUTHENTICATOR } from '../../shared/auth/auth.ports';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeyAuthenticatorService } from './api-key-authenticator.service';
 import { ApiKeysController } from './api-keys.controller';
+import { PlatformKeysController } from './platform-keys.controller';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 
@@ -10,7 +11,7 @@ import { ApiKeysService } from './api-keys.service';
 @Global()
 @Module({
   imports: [AuditModule],
-  controllers: [ApiKeysController],
+  controllers: [ApiKeysController, PlatformKeysController],
   providers: [
     ApiKeysRepository,
     ApiKeysService,

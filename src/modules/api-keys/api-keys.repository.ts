@@ -22,6 +22,36 @@ export class ApiKeysRepository extends TenantScopedRepository<ApiKeyEntity> {
     await this.repo().update({ id }, { lastUsedAt: at });
   }
 
+  /* Platform service keys belong to no tenant; only platform operators reach these methods. */
+
+  createPlatform(
+    values: Omit<
+      ApiKeyEntity,
+      'id' | 'tenantId' | 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'platform' | 'role'
+    >,
+  ) {
+    const repo = this.repo();
+    return repo.save(repo.create({ ...values, role: 'service', platform: true }));
+  }
+
+  listPlatform(includeRevoked: boolean, limit: number, offset: number) {
+    return this.repo().findAndCount({
+      where: includeRevoked ? { platform: true } : { platform: true, revokedAt: IsNull() },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+  }
+
+  findPlatformById(id: string): Promise<ApiKeyEntity | null> {
+    return this.repo().findOne({ where: { id, platform: true } });
+  }
+
+  async revokePlatform(id: string, at: Date): Promise<number> {
+    const result = await this.repo().update({ id, platform: true, revokedAt: IsNull() }, { revokedAt: at });
+    return result.affected ?? 0;
+  }
+
   list(tenantId: string, includeRevoked: boolean, limit: number, offset: number) {
     return this.findAndCountScoped(tenantId, {
       where: includeRevoked ? {} : { revokedAt: IsNull() },

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { canGrantRole, Role } from '../../shared/auth/permissions';
-import { actorOf, TenantPrincipal } from '../../shared/auth/principal';
+import { actorOf, Principal, TenantPrincipal } from '../../shared/auth/principal';
 import { pageOf, Page } from '../../shared/http/pagination.dto';
 import { AuditService } from '../audit/audit.service';
 import type { ApiKeyEntity } from './api-key.entity';
@@ -10,7 +10,7 @@ import { ApiKeyAuthenticatorService } from './api-key-authenticator.service';
 import { apiKeyError } from './api-keys.errors';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyResponseDto, CreatedApiKeyResponseDto, toApiKeyResponse } from './dto/api-key-response.dto';
-import type { CreateApiKeyDto } from './dto/create-api-key.dto';
+import type { CreateApiKeyDto, CreatePlatformKeyDto } from './dto/create-api-key.dto';
 import type { ListApiKeysQueryDto } from './dto/list-api-keys-query.dto';
 
 export interface NewApiKey {
@@ -22,6 +22,8 @@ export interface NewApiKey {
 
 @Injectable()
 export class ApiKeysService {
+  private readonly logger = new Logger('ApiKeys');
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys: ApiKeysRepository,
@@ -101,6 +103,37 @@ export class ApiKeysService {
       return key;
     });
     if (revoked) await this.authenticator.revoked(revoked.keyHash);
+  }
+
+  /** A platform service key: `service` role, no tenant, reads `/internal` of the tenant in X-Tenant-Id. */
+  async createPlatformKey(
+    principal: Principal,
+    dto: CreatePlatformKeyDto,
+  ): Promise<CreatedApiKeyResponseDto> {
+    const generated = generateApiKey();
+    const row = await this.keys.createPlatform({
+      name: dto.name,
+      prefix: generated.prefix,
+      keyHash: generated.hash,
+      createdBy: actorOf(principal),
+      expiresAt: dto.expires_at ?? null,
+    });
+    this.logger.log(`platform service key ${row.id} (${row.prefix}) created by ${actorOf(principal)}`);
+    return { ...toApiKeyResponse(row), key: generated.key };
+  }
+
+  async listPlatformKeys(query: ListApiKeysQueryDto): Promise<Page<ApiKeyResponseDto>> {
+    const [rows, total] = await this.keys.listPlatform(query.include_revoked, query.limit, query.offset);
+    return pageOf(rows.map(toApiKeyResponse), total, query);
+  }
+
+  async revokePlatformKey(principal: Principal, id: string): Promise<void> {
+    const key = await this.keys.findPlatformById(id);
+    if (!key) throw apiKeyError('API_KEY_NOT_FOUND', `Platform key ${id} was not found`);
+    if (key.revokedAt) return;
+    await this.keys.revokePlatform(id, new Date());
+    this.logger.log(`platform service key ${id} revoked by ${actorOf(principal)}`);
+    await this.authenticator.revoked(key.keyHash);
   }
 
   private async require(tenantId: string, id: string, manager?: EntityManager): Promise<ApiKeyEntity> {

@@ -18,7 +18,7 @@ import {
 import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { Permission, permissionsFor, TENANTLESS_PERMISSIONS } from './permissions';
-import type { Principal } from './principal';
+import type { Principal, TenantSnapshot } from './principal';
 
 type AuthRequest = Request & { user?: Principal };
 
@@ -51,6 +51,9 @@ export class AuthGuard implements CanActivate {
     }
 
     const principal = await this.authenticateCounted(context, req);
+    if (principal.crossTenant && !principal.tenant && permission === Permission.InternalRead) {
+      principal.tenant = await this.tenantFromHeader(req);
+    }
     req.user = principal;
     const requestContext = currentRequestContext();
     if (requestContext) requestContext.principal = principal;
@@ -68,6 +71,20 @@ export class AuthGuard implements CanActivate {
       ]);
     }
     return true;
+  }
+
+  /** The tenant a platform service key reads, named by `X-Tenant-Id` (id or slug). */
+  private async tenantFromHeader(req: AuthRequest): Promise<TenantSnapshot> {
+    const header = req.headers['x-tenant-id'];
+    if (typeof header !== 'string' || header.trim() === '') {
+      throw commonError(
+        'TENANT_REQUIRED',
+        'A platform service key names the tenant to read in the X-Tenant-Id header',
+      );
+    }
+    const tenant = await this.tenants.resolve(header.trim());
+    if (!tenant) throw commonError('UNKNOWN_TENANT', `No tenant ${header.trim()}`);
+    return tenant;
   }
 
   /** Failed attempts are counted per client IP, so guessing keys or tokens is rate limited. */
@@ -111,13 +128,15 @@ export class AuthGuard implements CanActivate {
     if (identity.tenantId && !tenant)
       throw commonError('UNAUTHENTICATED', 'Invalid, expired or revoked API key');
     const roles = [identity.role];
+    // A platform key never manages tenants: its flag only lets it pick a tenant on /internal reads.
     return {
       kind: 'api_key',
       id: identity.id,
       tenant,
       roles,
-      platform: identity.platform,
-      permissions: permissionsFor(roles, identity.platform),
+      platform: false,
+      crossTenant: identity.platform,
+      permissions: permissionsFor(roles, false),
     };
   }
 }

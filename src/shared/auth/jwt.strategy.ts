@@ -99,6 +99,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       tenant,
       roles,
       platform,
+      crossTenant: false,
       permissions: permissionsFor(roles, platform),
     };
   }

@@ -26,7 +26,10 @@ export interface Principal {
   id: string;
   tenant: TenantSnapshot | null;
   roles: Role[];
+  /** A platform operator (JWT claim `platform: true`): may manage tenants. */
   platform: boolean;
+  /** A platform service key: reads `/internal` routes of the tenant named by `X-Tenant-Id`. */
+  crossTenant: boolean;
   permissions: ReadonlySet<Permission>;
 }
 

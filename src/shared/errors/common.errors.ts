@@ -12,6 +12,7 @@ export type CommonErrorCode =
   | 'FORBIDDEN'
   | 'TENANT_INACTIVE'
   | 'TENANT_REQUIRED'
+  | 'UNKNOWN_TENANT'
   | 'RATE_LIMITED'
   | 'PRECONDITION_FAILED'
   | 'CONFLICT'
@@ -30,6 +31,7 @@ export const commonError = defineErrors<CommonErrorCode>({
   FORBIDDEN: 403,
   TENANT_INACTIVE: 403,
   TENANT_REQUIRED: 403,
+  UNKNOWN_TENANT: 404,
   RATE_LIMITED: 429,
   PRECONDITION_FAILED: 412,
   CONFLICT: 409,

@@ -132,14 +132,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Deletes published events past the retention period and remembers the highest id deleted. */
   async prune(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const deleted = (await manager.query(
+      // TypeORM answers a DELETE … RETURNING as [rows, affected count].
+      const [deleted] = (await manager.query(
         `DELETE FROM change_events WHERE id IN (
            SELECT id FROM change_events
            WHERE published_at IS NOT NULL AND created_at < now() - make_interval(hours => $1)
            ORDER BY id LIMIT $2)
          RETURNING id`,
         [this.settings.changeRetentionHours, PRUNE_BATCH],
-      )) as Array<{ id: string }>;
+      )) as [Array<{ id: string }>, number];
       if (deleted.length === 0) return 0;
       const highest = deleted.reduce((max, row) => (BigInt(row.id) > max ? BigInt(row.id) : max), 0n);
       await manager.query(

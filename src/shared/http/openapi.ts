@@ -1,7 +1,12 @@
-import type { INestApplication } from '@nestjs/common';
+import { INestApplication, RequestMethod } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const API_PREFIX = 'api/v1';
+
+/** `/api/v1` for every route but the execution services' `/internal/v1`. */
+export function applyGlobalPrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'internal/v1/{*path}', method: RequestMethod.ALL }] });
+}
 
 /** The OpenAPI document: operationIds are the controller method names (unique across the app). */
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {

@@ -20,3 +20,18 @@ export class CreateApiKeyDto {
   @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
   expires_at?: Date;
 }
+
+export class CreatePlatformKeyDto {
+  /** What the key is for, e.g. `executor-eu-1`. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name: string;
+
+  /** When the key stops working (ISO 8601, in the future); never when omitted. */
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
+  expires_at?: Date;
+}

@@ -1,0 +1,67 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiGoneResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
+import { Permission } from '../../shared/auth/permissions';
+import type { TenantPrincipal } from '../../shared/auth/principal';
+import { ErrorEnvelopeDto } from '../../shared/errors/error-envelope.dto';
+import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
+import { resumePosition } from '../../shared/http/sse';
+import { ChangeFeedService } from '../events/change-feed.service';
+import { ChangeStreamOpener } from '../events/change-stream-opener';
+import {
+  ChangeListResponseDto,
+  ConfigVersionResponseDto,
+  ListChangesQueryDto,
+  StreamChangesQueryDto,
+} from '../events/dto/change-event-response.dto';
+
+/** Read-only change feed for execution services (service keys; platform keys send X-Tenant-Id). */
+@ApiTags('internal')
+@Controller('internal/v1')
+export class InternalChangesController {
+  constructor(
+    private readonly feed: ChangeFeedService,
+    private readonly opener: ChangeStreamOpener,
+  ) {}
+
+  /** Change events after a change id, in order. 410 when that point was pruned. */
+  @Get('changes')
+  @RequirePermission(Permission.InternalRead)
+  @ApiGoneResponse({ type: ErrorEnvelopeDto, description: 'The resume point was pruned' })
+  @ApiErrors(400)
+  listInternalChanges(
+    @CurrentTenant() principal: TenantPrincipal,
+    @Query() query: ListChangesQueryDto,
+  ): Promise<ChangeListResponseDto> {
+    return this.feed.list(principal.tenant.id, query.after, query.limit);
+  }
+
+  /**
+   * Change events as Server-Sent Events (`id:` = change id): replays from `Last-Event-ID` (or
+   * `?after=`) out of the database, then live with no gap and no duplicate; keep-alive comments.
+   */
+  @Get('changes/stream')
+  @RequirePermission(Permission.InternalRead)
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'text/event-stream of change events' })
+  @ApiGoneResponse({ type: ErrorEnvelopeDto, description: 'The resume point was pruned' })
+  @ApiErrors(400)
+  streamInternalChanges(
+    @CurrentTenant() principal: TenantPrincipal,
+    @Query() query: StreamChangesQueryDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.feed.stream(principal.tenant.id, resumePosition(req, query.after), () =>
+      this.opener.open(res),
+    );
+  }
+
+  /** The tenant's latest change sequence: poll it and re-pull when it moves. */
+  @Get('config/version')
+  @RequirePermission(Permission.InternalRead)
+  getInternalConfigVersion(@CurrentTenant() principal: TenantPrincipal): Promise<ConfigVersionResponseDto> {
+    return this.feed.version(principal.tenant.id);
+  }
+}

@@ -1,0 +1,72 @@
+import type { Request, Response } from 'express';
+import { commonError } from '../errors/common.errors';
+
+/**
+ * A Server-Sent Events response: headers sent at once, `id:`/`event:`/`data:` frames, keep-alive
+ * comments, and one close notification whichever side ends it.
+ */
+export class SseStream {
+  private readonly keepAlive: NodeJS.Timeout;
+  private closed = false;
+  private readonly closeHandlers: Array<() => void> = [];
+
+  constructor(
+    private readonly res: Response,
+    keepAliveMs: number,
+  ) {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    // Proxies such as nginx would otherwise buffer the stream.
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    this.keepAlive = setInterval(() => this.comment('keep-alive'), keepAliveMs);
+    res.on('close', () => this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  send(id: number | string, event: string, data: unknown): void {
+    if (this.closed) return;
+    this.res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  comment(text: string): void {
+    if (!this.closed) this.res.write(`: ${text}\n\n`);
+  }
+
+  onClose(handler: () => void): void {
+    if (this.closed) handler();
+    else this.closeHandlers.push(handler);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepAlive);
+    for (const handler of this.closeHandlers.splice(0)) handler();
+    this.res.end();
+  }
+}
+
+/** The position to resume after: `Last-Event-ID` header first, then `?after=`; 0 when neither. */
+export function resumePosition(req: Request, after: unknown): number {
+  const header = req.headers['last-event-id'];
+  const raw = typeof header === 'string' && header.trim() !== '' ? header.trim() : after;
+  if (raw === undefined || raw === null || raw === '') return 0;
+  const text = String(raw);
+  if (!/^\d{1,15}$/.test(text)) {
+    throw commonError('VALIDATION_FAILED', 'Validation failed: the resume position must be a change id', [
+      {
+        field: 'Last-Event-ID',
+        code: 'isInt',
+        message: 'Last-Event-ID (or after) must be a non-negative integer',
+      },
+    ]);
+  }
+  return Number(text);
+}
