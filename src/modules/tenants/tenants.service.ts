@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { TenantLimits } from '../../shared/auth/principal';
@@ -113,16 +114,22 @@ export class TenantsService {
     return tenant;
   }
 
-  /** Locks the row, applies `mutate`, and audits before/after, all in one transaction. */
+  /**
+   * Locks the row, applies `mutate`, and audits before/after, all in one transaction. A change that
+   * changes nothing (deactivating twice, an empty patch) writes no row and no audit entry.
+   */
   private async change(
     id: string,
     action: string,
     mutate: (tenant: TenantEntity) => void,
   ): Promise<TenantResponseDto> {
+    let changed = false;
     const response = await this.dataSource.transaction(async (manager) => {
       const tenant = await this.require(id, manager);
       const before = toTenantResponse(tenant);
       mutate(tenant);
+      if (isDeepStrictEqual(toTenantResponse(tenant), before)) return before;
+      changed = true;
       const saved = await this.tenants.save(tenant, manager);
       const after = toTenantResponse(saved);
       await this.audit.record(manager, saved.id, {
@@ -134,7 +141,7 @@ export class TenantsService {
       });
       return after;
     });
-    await this.directory.changed();
+    if (changed) await this.directory.changed();
     return response;
   }
 }
