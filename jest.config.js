@@ -5,10 +5,11 @@ const withServers = {
   ...common,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-  testTimeout: 60_000,
 };
 
 module.exports = {
+  // A project-level testTimeout is ignored by jest 30; suites start real apps, so allow a minute.
+  testTimeout: 60_000,
   maxWorkers: process.env.CI ? 2 : '50%',
   projects: [
     {
