@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
+import { AgentsModule } from './modules/agents/agents.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
@@ -41,6 +42,7 @@ export class AppModule {
         TenantsModule,
         ApiKeysModule,
         HealthModule,
+        AgentsModule,
         EventsModule,
         InternalModule,
         BootstrapModule,

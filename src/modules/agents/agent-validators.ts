@@ -1,0 +1,111 @@
+import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
+
+/** Component and agent names: letters, digits, `_`, `.`, `-`; they appear in URLs. */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+export const NAME_RULE = '1-100 letters, digits, "_", "." or "-", starting with a letter or digit';
+/** Tags and label names: lowercase-friendly tokens. */
+export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+export const LABEL_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** Inline model providers, e.g. `openai`, `scripted`. */
+const PROVIDER_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+export const METADATA_MAX_BYTES = 16_384;
+const INLINE_MODEL_MAX_BYTES = 4_096;
+const MAX_DEPTH = 10;
+
+// PostgreSQL's jsonb cannot hold U+0000 or unpaired surrogates: refuse them up front with a 400.
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True when every string (keys too) can be stored, nesting stays shallow and no key is `__proto__`. */
+function isStorableJson(value: unknown, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return false;
+  if (typeof value === 'string') return isStorableText(value);
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value === 'boolean') return true;
+  if (Array.isArray(value)) return value.every((item) => isStorableJson(item, depth + 1));
+  if (isPlainObject(value)) {
+    return Object.entries(value).every(
+      ([key, item]) => key !== '__proto__' && isStorableText(key) && isStorableJson(item, depth + 1),
+    );
+  }
+  return false;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/** A string PostgreSQL can store (no U+0000, no unpaired surrogates). */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStorableText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || isStorableText(value),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must not contain U+0000 or unpaired surrogates`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
+/** A JSON object of at most `maxBytes` serialised, with storable strings and at most 10 levels. */
+export function IsJsonObject(maxBytes = METADATA_MAX_BYTES, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isJsonObject',
+      validator: {
+        validate: (value: unknown) =>
+          isPlainObject(value) && isStorableJson(value) && jsonBytes(value) <= maxBytes,
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be a JSON object of at most ${maxBytes} bytes, 10 levels deep, without U+0000`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
+/** A model component's name, or an inline `{provider, model, …options}` of at most 4 KB. */
+export function IsModelRef(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isModelRef',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value === 'string') return NAME_PATTERN.test(value);
+          if (!isPlainObject(value)) return false;
+          return (
+            typeof value.provider === 'string' &&
+            PROVIDER_PATTERN.test(value.provider) &&
+            typeof value.model === 'string' &&
+            value.model.length > 0 &&
+            value.model.length <= 200 &&
+            isStorableJson(value) &&
+            jsonBytes(value) <= INLINE_MODEL_MAX_BYTES
+          );
+        },
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must be a model component name (${NAME_RULE}) or an object {provider, model, …} of at most ${INLINE_MODEL_MAX_BYTES} bytes`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}

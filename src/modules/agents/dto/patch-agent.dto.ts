@@ -1,0 +1,46 @@
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+import { IsStorableText, NAME_PATTERN, NAME_RULE, TAG_PATTERN } from '../agent-validators';
+import { AgentConfigFieldsDto } from './agent-config-fields.dto';
+
+/**
+ * `PATCH /agents/:id`, a JSON Merge Patch (RFC 7396): a field left out is unchanged, `null`
+ * clears it, and `config` and `metadata` merge key by key.
+ */
+export class PatchAgentDto extends AgentConfigFieldsDto {
+  /** New name, unique within your tenant; cannot be cleared. */
+  @ValidateIf((dto: PatchAgentDto) => dto.name !== undefined)
+  @IsString()
+  @Matches(NAME_PATTERN, { message: `name must be ${NAME_RULE}` })
+  name?: string;
+
+  /** Replaces all tags; `null` clears them. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(TAG_PATTERN, {
+    each: true,
+    message: 'each tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
+  })
+  tags?: string[] | null;
+
+  /** Change note stored with the version this writes; not part of the config. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  @IsStorableText()
+  note?: string;
+}
+
+/** `POST /agents/:id/validate`: changes to check against the agent's current config (none: as it is). */
+export class ValidateAgentChangesDto extends PatchAgentDto {}
