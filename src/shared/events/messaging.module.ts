@@ -3,6 +3,7 @@ import { RedisConnections } from '../redis/redis.module';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import { InProcessMessageBus, MessageBus, RedisMessageBus } from './message-bus';
+import { CommittedChanges } from './committed-changes';
 import { OutboxCommitSubscriber } from './outbox-commit.subscriber';
 import { OutboxRelay } from './outbox-relay.service';
 import { OutboxService } from './outbox.service';
@@ -19,7 +20,8 @@ import { OutboxService } from './outbox.service';
     OutboxService,
     OutboxRelay,
     OutboxCommitSubscriber,
+    CommittedChanges,
   ],
-  exports: [MessageBus, OutboxService, OutboxRelay],
+  exports: [MessageBus, OutboxService, OutboxRelay, CommittedChanges],
 })
 export class MessagingModule {}

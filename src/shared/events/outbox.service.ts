@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChangeEventEntity } from './change-event.entity';
-import { OUTBOX_WRITTEN } from './outbox-commit.subscriber';
+import { OUTBOX_TENANTS } from './outbox-commit.subscriber';
 
 export interface ChangeEventInput {
   tenantId: string;
@@ -44,7 +44,10 @@ export class OutboxService {
       })
       .returning(['id'])
       .execute();
-    (manager.queryRunner.data as Record<string, unknown>)[OUTBOX_WRITTEN] = true;
+    const data = manager.queryRunner.data as Record<string, unknown>;
+    ((data[OUTBOX_TENANTS] as Set<string> | undefined) ?? (data[OUTBOX_TENANTS] = new Set<string>())).add(
+      event.tenantId,
+    );
     return String((result.raw as Array<{ id: string }>)[0].id);
   }
 }
