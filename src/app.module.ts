@@ -5,6 +5,7 @@ import { AgentsModule } from './modules/agents/agents.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
+import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { InternalModule } from './modules/internal/internal.module';
@@ -45,6 +46,7 @@ export class AppModule {
         AgentsModule,
         EventsModule,
         InternalModule,
+        ConfigModule,
         BootstrapModule,
       ],
       providers: [

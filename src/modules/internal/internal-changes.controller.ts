@@ -1,5 +1,6 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiGoneResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
 import { Permission } from '../../shared/auth/permissions';
@@ -16,8 +17,12 @@ import {
   StreamChangesQueryDto,
 } from '../events/dto/change-event-response.dto';
 
-/** Read-only change feed for execution services (service keys; platform keys send X-Tenant-Id). */
+/**
+ * Read-only change feed for execution services (service keys; platform keys send X-Tenant-Id).
+ * Not rate limited: these are the platform's own consumers, and their reads are cheap.
+ */
 @ApiTags('internal')
+@SkipThrottle()
 @Controller('internal/v1')
 export class InternalChangesController {
   constructor(

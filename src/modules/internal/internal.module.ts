@@ -1,10 +1,16 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
+import { InternalAgentsController } from './internal-agents.controller';
 import { InternalChangesController } from './internal-changes.controller';
+import { ResolvedConfigCache } from './resolved-config.cache';
+import { ResolvedConfigRepository } from './resolved-config.repository';
+import { ResolvedConfigService } from './resolved-config.service';
 
 /** `/internal/v1`: read-only routes for execution services, outside the `/api/v1` prefix. */
 @Module({
   imports: [EventsModule],
-  controllers: [InternalChangesController],
+  controllers: [InternalAgentsController, InternalChangesController],
+  providers: [ResolvedConfigRepository, ResolvedConfigCache, ResolvedConfigService],
+  exports: [ResolvedConfigService],
 })
 export class InternalModule {}

@@ -43,6 +43,8 @@ export interface AppSettings {
   outboxPollMs: number;
   /** Interval of keep-alive comments on SSE streams. */
   sseKeepAliveMs: number;
+  /** Most resolved configurations kept in memory per instance. */
+  resolvedConfigCacheSize: number;
 }
 
 export class SettingsError extends Error {
@@ -187,5 +189,6 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
     changeRetentionHours: integer(env, 'CHANGE_RETENTION_HOURS', 168, 1, 87_600),
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1_000, 10, 600_000),
     sseKeepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
+    resolvedConfigCacheSize: integer(env, 'RESOLVED_CONFIG_CACHE_SIZE', 10_000, 1, 10_000_000),
   };
 }

@@ -1,0 +1,138 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { allChangesChannel, ChangeMessage } from '../../shared/events/change-message';
+import { CommittedChanges } from '../../shared/events/committed-changes';
+import { MessageBus } from '../../shared/events/message-bus';
+import { APP_SETTINGS } from '../../shared/settings/settings.module';
+import type { AppSettings } from '../../shared/settings/settings';
+
+/** A resolved configuration as served: the bytes of its JSON body and its strong ETag. */
+export interface CachedBody {
+  body: Buffer;
+  etag: string;
+  configHash: string;
+}
+
+interface Entry extends CachedBody {
+  tenantId: string;
+  createdAt: number;
+  lastAccessAt: number;
+  accessCount: number;
+}
+
+export interface CacheStats {
+  entries: number;
+  hits: number;
+  misses: number;
+  hitRatio: number;
+  totalAccessCount: number;
+  configs: Array<{
+    key: string;
+    configHash: string;
+    accessCount: number;
+    createdAt: number;
+    lastAccessAt: number;
+  }>;
+}
+
+/**
+ * In-memory LRU of resolved configurations, pre-serialized, keyed by tenant, agent and
+ * label/version. Any change of a tenant drops that tenant's entries: at once on the instance that
+ * committed it, and through the bus on every other. A per-tenant generation stops a read that
+ * raced a change from storing what it read before the change.
+ */
+@Injectable()
+export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
+  private readonly entries = new Map<string, Entry>();
+  private readonly generations = new Map<string, number>();
+  private readonly counters = new Map<string, { hits: number; misses: number }>();
+  private readonly unsubscribers: Array<() => void> = [];
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly committed: CommittedChanges,
+    @Inject(APP_SETTINGS) private readonly settings: AppSettings,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribers.push(
+      this.committed.onCommit((tenantIds) =>
+        tenantIds.forEach((tenantId) => this.invalidateTenant(tenantId)),
+      ),
+      this.bus.subscribe(allChangesChannel, (message) =>
+        this.invalidateTenant((message as ChangeMessage).tenant_id),
+      ),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+  }
+
+  generation(tenantId: string): number {
+    return this.generations.get(tenantId) ?? 0;
+  }
+
+  get(tenantId: string, key: string): CachedBody | undefined {
+    const counter = this.counter(tenantId);
+    const entry = this.entries.get(`${tenantId}|${key}`);
+    if (!entry) {
+      counter.misses++;
+      return undefined;
+    }
+    counter.hits++;
+    entry.accessCount++;
+    entry.lastAccessAt = Date.now();
+    // Map order is insertion order: re-inserting keeps the most recently used last.
+    this.entries.delete(`${tenantId}|${key}`);
+    this.entries.set(`${tenantId}|${key}`, entry);
+    return entry;
+  }
+
+  /** Stores unless the tenant changed since `generation` was read. */
+  set(tenantId: string, key: string, value: CachedBody, generation: number): void {
+    if (this.generation(tenantId) !== generation) return;
+    const now = Date.now();
+    this.entries.set(`${tenantId}|${key}`, {
+      ...value,
+      tenantId,
+      createdAt: now,
+      lastAccessAt: now,
+      accessCount: 0,
+    });
+    while (this.entries.size > this.settings.resolvedConfigCacheSize) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+  }
+
+  invalidateTenant(tenantId: string): void {
+    this.generations.set(tenantId, this.generation(tenantId) + 1);
+    for (const [key, entry] of this.entries) if (entry.tenantId === tenantId) this.entries.delete(key);
+  }
+
+  stats(tenantId: string): CacheStats {
+    const { hits, misses } = this.counter(tenantId);
+    const configs = [...this.entries.entries()]
+      .filter(([, entry]) => entry.tenantId === tenantId)
+      .map(([key, entry]) => ({
+        key: key.slice(tenantId.length + 1),
+        configHash: entry.configHash,
+        accessCount: entry.accessCount,
+        createdAt: entry.createdAt,
+        lastAccessAt: entry.lastAccessAt,
+      }));
+    return {
+      entries: configs.length,
+      hits,
+      misses,
+      hitRatio: hits + misses === 0 ? 0 : hits / (hits + misses),
+      totalAccessCount: hits + misses,
+      configs,
+    };
+  }
+
+  private counter(tenantId: string): { hits: number; misses: number } {
+    let counter = this.counters.get(tenantId);
+    if (!counter) this.counters.set(tenantId, (counter = { hits: 0, misses: 0 }));
+    return counter;
+  }
+}
