@@ -22,12 +22,12 @@ function autocannonIn(options) {
 }
 
 /**
- * Warms the target up, then measures it: `{name, rps, p50, p99, non2xx, errors, requests}`.
+ * Warms the target up (`warmup` seconds, default BENCH_WARMUP), then measures it: `{name, rps, p50, p99, non2xx, errors, requests}`.
  * `expectStatus` (default 2xx) is checked by autocannon; anything else counts in non2xx.
  */
-async function measure(name, { url, method = 'GET', headers = {}, body }) {
+async function measure(name, { url, method = 'GET', headers = {}, body, warmup = WARMUP_S }) {
   const base = { url, method, headers, body, connections: CONNECTIONS };
-  if (WARMUP_S > 0) await autocannonIn({ ...base, duration: WARMUP_S });
+  if (warmup > 0) await autocannonIn({ ...base, duration: warmup });
   const result = await autocannonIn({ ...base, duration: DURATION_S });
   return {
     name,
@@ -64,4 +64,9 @@ function printTable(title, rows, baselines) {
   for (const line of lines) console.log(pad(line));
 }
 
-module.exports = { measure, printTable, CONNECTIONS, DURATION_S };
+/** Unmeasured load, e.g. to let a freshly started app's JIT and pools settle. */
+async function warmUp({ url, method = 'GET', headers = {}, body, seconds }) {
+  await autocannonIn({ url, method, headers, body, connections: CONNECTIONS, duration: seconds });
+}
+
+module.exports = { measure, printTable, warmUp, CONNECTIONS, DURATION_S };
