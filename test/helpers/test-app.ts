@@ -32,6 +32,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Without Redis: the in-process bus and rate-limit store, as in the embedded default. */
   withoutRedis?: boolean;
+  /** Listen on this port instead of a free one (to restart a server where clients expect it). */
+  port?: number;
 }
 
 /** Starts the real app (real PostgreSQL, real Redis) on a free port, with its own database. */
@@ -63,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   );
   app.useLogger(app.get(Logger));
   configureApp(app, settings);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const bootstrapKey = /AGENTRY_API_KEY=(agt_[\w-]+)/.exec(logs.text)?.[1] ?? '';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { TypeOrmLogger } from './typeorm-logger';
 
 /** Where PostgreSQL is: a URL (production, tests) or the embedded server's local port. */
 export type DatabaseTarget = { url: string; poolSize: number } | { host: string; port: number };
@@ -35,5 +36,7 @@ export function buildDataSourceOptions(target: DatabaseTarget): DataSourceOption
     // PGlite ships pgcrypto but not uuid-ossp.
     uuidExtension: 'pgcrypto',
     logging: ['error', 'warn', 'migration'],
+    logger: new TypeOrmLogger(),
+    maxQueryExecutionTime: 1_000,
   };
 }

@@ -1,0 +1,193 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigSync } from '../../src/sdk';
+import type { ConfigChange } from '../../src/sdk';
+import { eventually } from '../factories/change.factory';
+import { createApiKey, createTenant, TestTenant } from '../factories/tenant.factory';
+import { startTestApp, TestApp } from '../helpers/test-app';
+
+describe('ConfigSync (client SDK)', () => {
+  let ctx: TestApp;
+  let tenant: TestTenant;
+  let serviceKey: string;
+  let dir: string;
+  const syncs: ConfigSync[] = [];
+
+  beforeAll(async () => {
+    ctx = await startTestApp();
+    tenant = await createTenant(ctx);
+    serviceKey = (await createApiKey(ctx, tenant, 'service')).key;
+    dir = mkdtempSync(join(tmpdir(), 'agentry-sdk-'));
+  });
+  afterEach(async () => {
+    await Promise.all(syncs.splice(0).map((sync) => sync.stop()));
+  });
+  afterAll(async () => {
+    await ctx.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const editor = () => `Bearer ${tenant.token('admin')}`;
+
+  async function createAgent(name: string, prompt: string): Promise<string> {
+    const res = await ctx.http
+      .post('/api/v1/agents')
+      .set('Authorization', editor())
+      .send({ name, system_prompt: prompt });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
+
+  async function setPrompt(id: string, prompt: string): Promise<void> {
+    const res = await ctx.http
+      .patch(`/api/v1/agents/${id}`)
+      .set('Authorization', editor())
+      .send({ system_prompt: prompt });
+    expect(res.status).toBe(200);
+  }
+
+  function sync(options: Partial<ConstructorParameters<typeof ConfigSync>[0]> = {}): ConfigSync {
+    const created = new ConfigSync({
+      baseUrl: ctx.url,
+      apiKey: serviceKey,
+      cacheFile: join(dir, 'cache.json'),
+      backoff: { initialMs: 50, maxMs: 200 },
+      ...options,
+    });
+    syncs.push(created);
+    return created;
+  }
+
+  it('pulls everything at start, labels included, and applies changes from the stream', async () => {
+    const id = await createAgent('support', 'one');
+    await setPrompt(id, 'two');
+    const label = await ctx.http
+      .put(`/api/v1/agents/${id}/labels/production`)
+      .set('Authorization', editor())
+      .send({ version: 1 });
+    expect(label.status).toBe(200);
+
+    const client = sync();
+    await client.start();
+    expect(client.startedFrom).toBe('server');
+    expect(client.get('support')?.config.system_prompt).toBe('two');
+    expect(client.get(id, 'production')?.config.system_prompt).toBe('one');
+
+    const changes: ConfigChange[] = [];
+    client.onChange((change) => changes.push(change));
+    await setPrompt(id, 'three');
+    await eventually(() => client.get('support')?.config.system_prompt === 'three', 'the update to arrive');
+    expect(changes.at(-1)).toEqual(
+      expect.objectContaining({ agent_id: id, name: 'support', source: 'stream' }),
+    );
+    const moved = await ctx.http
+      .put(`/api/v1/agents/${id}/labels/production`)
+      .set('Authorization', editor())
+      .send({ version: 3 });
+    expect(moved.status).toBe(200);
+    await eventually(
+      () => client.get('support', 'production')?.config.system_prompt === 'three',
+      'the label move',
+    );
+
+    const deleted = await ctx.http.delete(`/api/v1/agents/${id}`).set('Authorization', editor());
+    expect(deleted.status).toBe(204);
+    await eventually(() => client.get('support') === undefined, 'the deletion');
+    const version = (await ctx.http.get('/internal/v1/config/version').set('X-API-Key', serviceKey)).body
+      .version as number;
+    await eventually(() => client.version === version, 'the version to catch up');
+  });
+
+  it('starts from the cache file while the server is unreachable, and the file is never torn', async () => {
+    const id = await createAgent('cached', 'from cache');
+    const online = sync();
+    await online.start();
+    await online.stop();
+    const saved = JSON.parse(readFileSync(join(dir, 'cache.json'), 'utf8')) as {
+      version: number;
+      agents: Array<{ agent_id: string }>;
+    };
+    expect(saved.agents.map((agent) => agent.agent_id)).toContain(id);
+    expect(readdirSync(dir).filter((file) => file.endsWith('.tmp'))).toEqual([]);
+
+    const errors: Error[] = [];
+    const offline = sync({ baseUrl: 'http://127.0.0.1:1', onError: (error) => errors.push(error) });
+    await offline.start();
+    expect(offline.startedFrom).toBe('cache');
+    expect(offline.version).toBe(saved.version);
+    expect(offline.get('cached')?.config.system_prompt).toBe('from cache');
+    expect(errors.length).toBeGreaterThan(0);
+
+    const noCache = new ConfigSync({
+      baseUrl: 'http://127.0.0.1:1',
+      apiKey: serviceKey,
+      cacheFile: join(dir, 'missing.json'),
+    });
+    await expect(noCache.start()).rejects.toThrow();
+  });
+
+  it('follows changes in poll mode', async () => {
+    const id = await createAgent('polled', 'before');
+    const client = sync({ mode: 'poll', pollIntervalMs: 50, cacheFile: undefined });
+    await client.start();
+    expect(client.get('polled')?.config.system_prompt).toBe('before');
+    await setPrompt(id, 'after');
+    await eventually(() => client.get('polled')?.config.system_prompt === 'after', 'the polled update');
+  });
+});
+
+describe('ConfigSync across a server restart', () => {
+  it('reconnects with Last-Event-ID and misses nothing committed while the server was down', async () => {
+    const first = await startTestApp();
+    const port = Number(new URL(first.url).port);
+    const tenant = await createTenant(first);
+    const serviceKey = (await createApiKey(first, tenant, 'service')).key;
+    const auth = `Bearer ${tenant.token('admin')}`;
+    const created = await first.http
+      .post('/api/v1/agents')
+      .set('Authorization', auth)
+      .send({ name: 'steady', system_prompt: 'v1' });
+    const id = created.body.id as string;
+
+    const client = new ConfigSync({
+      baseUrl: first.url,
+      apiKey: serviceKey,
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    await client.start();
+    expect(client.get('steady')?.config.system_prompt).toBe('v1');
+
+    // Stop the server but keep its database; a change is made meanwhile by another instance.
+    await first.app.close();
+    const writer = await startTestApp({ database: first.database });
+    const patched = await writer.http
+      .patch(`/api/v1/agents/${id}`)
+      .set('Authorization', auth)
+      .send({ system_prompt: 'v2' });
+    expect(patched.status).toBe(200);
+    await writer.app.close();
+
+    const second = await startTestApp({ database: first.database, port });
+    try {
+      await eventually(
+        () => client.get('steady')?.config.system_prompt === 'v2',
+        'the change made while down',
+        15_000,
+      );
+      const again = await second.http
+        .patch(`/api/v1/agents/${id}`)
+        .set('Authorization', auth)
+        .send({ system_prompt: 'v3' });
+      expect(again.status).toBe(200);
+      await eventually(
+        () => client.get('steady')?.config.system_prompt === 'v3',
+        'a change after the restart',
+        15_000,
+      );
+    } finally {
+      await client.stop();
+      await second.close();
+    }
+  });
+});
