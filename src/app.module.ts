@@ -9,6 +9,7 @@ import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { InternalModule } from './modules/internal/internal.module';
+import { TemplatesModule } from './modules/templates/templates.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { AuthGuard } from './shared/auth/auth.guard';
 import { AuthModule } from './shared/auth/auth.module';
@@ -44,6 +45,7 @@ export class AppModule {
         ApiKeysModule,
         HealthModule,
         AgentsModule,
+        TemplatesModule,
         EventsModule,
         InternalModule,
         ConfigModule,

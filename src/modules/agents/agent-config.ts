@@ -61,6 +61,14 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/** The config fields of a request body (left-out ones skipped), without name, tags and note. */
+export function configFieldsOf(body: object): AgentConfigInput {
+  const source = body as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const key of AGENT_CONFIG_KEYS) if (source[key] !== undefined) fields[key] = source[key];
+  return fields as AgentConfigInput;
+}
+
 /** Fills defaults and drops what is not part of a config; null and absent mean the same. */
 export function normalizeConfig(input: AgentConfigInput): AgentConfig {
   const params: RunParameters = {};

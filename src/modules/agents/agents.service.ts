@@ -6,9 +6,8 @@ import { pageOf } from '../../shared/http/pagination.dto';
 import { OutboxService } from '../../shared/events/outbox.service';
 import { AuditService } from '../audit/audit.service';
 import {
-  AGENT_CONFIG_KEYS,
   AgentConfig,
-  AgentConfigInput,
+  configFieldsOf,
   configHash,
   diffConfigs,
   normalizeConfig,
@@ -88,14 +87,6 @@ interface Locked {
   agent: AgentEntity;
   current: AgentVersionEntity;
   labels: AgentLabelEntity[];
-}
-
-/** The config fields of a request body, without name, tags and note. */
-function configFieldsOf(dto: object): AgentConfigInput {
-  const source = dto as Record<string, unknown>;
-  const fields: Record<string, unknown> = {};
-  for (const key of AGENT_CONFIG_KEYS) if (source[key] !== undefined) fields[key] = source[key];
-  return fields as AgentConfigInput;
 }
 
 function sameTags(a: string[], b: string[]): boolean {
