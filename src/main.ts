@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+
+  if (settings.webConcurrency > 1 && cluster.isPrimary) return superviseWorkers(settings.webConcurrency);
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(settings), {
     bodyParser: false,
@@ -48,6 +51,26 @@ async function main(): Promise<void> {
     .log(
       `Agentry ${settings.version} listening on http://localhost:${settings.port} (${mode}, ${bus}); docs at /docs`,
     );
+}
+
+/** The primary of a cluster: forks the workers, replaces one that dies, and passes shutdown on. */
+function superviseWorkers(count: number): void {
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`agentry: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    });
+  }
 }
 
 void main().catch((error: unknown) => {

@@ -45,6 +45,8 @@ export interface AppSettings {
   sseKeepAliveMs: number;
   /** Most resolved configurations kept in memory per instance. */
   resolvedConfigCacheSize: number;
+  /** node:cluster workers sharing the port (1: no cluster). */
+  webConcurrency: number;
 }
 
 export class SettingsError extends Error {
@@ -165,6 +167,11 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
     throw new SettingsError('REDIS_PREFIX', 'letters, digits and _ : . - only, at most 64 characters');
   }
+  const webConcurrency = integer(env, 'WEB_CONCURRENCY', 1, 1, 64);
+  if (webConcurrency > 1 && (!read(env, 'DATABASE_URL') || !read(env, 'REDIS_URL'))) {
+    // Workers cannot share the embedded database, and their caches stay coherent only through Redis.
+    throw new SettingsError('WEB_CONCURRENCY', 'more than 1 worker needs DATABASE_URL and REDIS_URL');
+  }
   return {
     nodeEnv,
     isProduction,
@@ -190,5 +197,6 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1_000, 10, 600_000),
     sseKeepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
     resolvedConfigCacheSize: integer(env, 'RESOLVED_CONFIG_CACHE_SIZE', 10_000, 1, 10_000_000),
+    webConcurrency,
   };
 }
