@@ -15,28 +15,31 @@ function settingsError(env: Record<string, string>): SettingsError {
 describe('loadSettings', () => {
   it('applies the documented defaults to an empty environment', () => {
     const settings = loadSettings({}, '1.2.3');
-    expect(settings).toEqual({
-      nodeEnv: 'development',
-      isProduction: false,
-      version: '1.2.3',
-      port: 3000,
-      host: '0.0.0.0',
-      dataDir: resolve(process.cwd(), './data'),
-      databaseUrl: undefined,
-      databasePoolSize: 10,
-      redisUrl: undefined,
-      redisPrefix: 'agentry:',
-      jwt: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined },
-      logLevel: 'info',
-      logPretty: true,
-      corsOrigins: [],
-      bodyLimitBytes: 1024 * 1024,
-      apiKeyCacheTtlMs: 30_000,
-      tenantCacheTtlMs: 5_000,
-      authFailureLimit: 30,
-      anonymousRateLimit: 600,
-      shutdownTimeoutMs: 10_000,
-    });
+    // Containing, not equal: features add their own settings, each with its own default.
+    expect(settings).toEqual(
+      expect.objectContaining({
+        nodeEnv: 'development',
+        isProduction: false,
+        version: '1.2.3',
+        port: 3000,
+        host: '0.0.0.0',
+        dataDir: resolve(process.cwd(), './data'),
+        databaseUrl: undefined,
+        databasePoolSize: 10,
+        redisUrl: undefined,
+        redisPrefix: 'agentry:',
+        jwt: { secret: undefined, jwksUrl: undefined, issuer: undefined, audience: undefined },
+        logLevel: 'info',
+        logPretty: true,
+        corsOrigins: [],
+        bodyLimitBytes: 1024 * 1024,
+        apiKeyCacheTtlMs: 30_000,
+        tenantCacheTtlMs: 5_000,
+        authFailureLimit: 30,
+        anonymousRateLimit: 600,
+        shutdownTimeoutMs: 10_000,
+      }),
+    );
   });
 
   it('treats blank values as unset', () => {
