@@ -25,11 +25,11 @@ function serverUrls() {
   };
 }
 
-/** `taskset -c <core>` when taskset exists and the machine has that core; nothing otherwise. */
+/** `taskset -c <core>` when taskset exists and the machine has that core; nothing otherwise or for core null. */
 function pinned(core, command, args) {
   const os = require('node:os');
   const hasTaskset = ['/usr/bin/taskset', '/bin/taskset'].some((path) => existsSync(path));
-  if (!hasTaskset || os.availableParallelism() <= core) return { command, args };
+  if (core === null || !hasTaskset || os.availableParallelism() <= core) return { command, args };
   return { command: 'taskset', args: ['-c', String(core), command, ...args] };
 }
 
