@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { InternalConfigFastPath } from './modules/internal/internal-config.fast-path';
 import { commonError } from './shared/errors/common.errors';
 import { AllExceptionsFilter } from './shared/errors/all-exceptions.filter';
 import { sendError } from './shared/errors/error-response';
@@ -58,6 +59,8 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   // ETags are set explicitly where they carry meaning; Express's weak body hashes would not.
   app.set('etag', false);
   app.use(requestContextMiddleware);
+  // Before helmet and body parsing: cache hits of the internal config read leave from here.
+  app.use('/internal/v1/agents', app.get(InternalConfigFastPath).middleware);
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
   app.use((req: Request, res: Response, next: NextFunction) =>

@@ -4,6 +4,7 @@ import { eventually } from '../factories/change.factory';
 import { createApiKey, createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { startTestApp, TestApp } from '../helpers/test-app';
+import { platformToken } from '../helpers/tokens';
 
 const hashOf = (value: unknown) =>
   `sha256:${createHash('sha256')
@@ -216,5 +217,52 @@ describe('resolved configurations on /internal/v1', () => {
       403,
       'FORBIDDEN',
     );
+  });
+
+  it('never serves a cached configuration to a revoked key or a deactivated tenant', async () => {
+    const cachedTenant = await createTenant(a);
+    const key = await createApiKey(a, cachedTenant, 'service');
+    const created = await a.http
+      .post('/api/v1/agents')
+      .set('Authorization', `Bearer ${cachedTenant.token('admin')}`)
+      .send({ name: 'hot', system_prompt: 'cached' });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await read(a, '/internal/v1/agents/hot/config', key.key)).status).toBe(200);
+
+    const second = await createApiKey(a, cachedTenant, 'service');
+    expect((await read(a, '/internal/v1/agents/hot/config', second.key)).status).toBe(200);
+    const revoked = await a.http
+      .delete(`/api/v1/api-keys/${key.id}`)
+      .set('Authorization', `Bearer ${cachedTenant.token('owner')}`);
+    expect(revoked.status).toBe(204);
+    expectError(await read(a, '/internal/v1/agents/hot/config', key.key), 401, 'UNAUTHENTICATED');
+
+    const platform = `Bearer ${platformToken()}`;
+    expect(
+      (await a.http.post(`/api/v1/tenants/${cachedTenant.id}/deactivate`).set('Authorization', platform))
+        .status,
+    ).toBe(200);
+    expectError(await read(a, '/internal/v1/agents/hot/config', second.key), 403, 'TENANT_INACTIVE');
+    expect(
+      (await a.http.post(`/api/v1/tenants/${cachedTenant.id}/activate`).set('Authorization', platform))
+        .status,
+    ).toBe(200);
+    expect((await read(a, '/internal/v1/agents/hot/config', second.key)).status).toBe(200);
+  });
+
+  it('answers odd queries of a cached configuration through the full route', async () => {
+    expect((await read(a, '/internal/v1/agents/support/config')).status).toBe(200);
+    expectError(
+      await read(a, '/internal/v1/agents/support/config?label=Bad Label'),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(await read(a, '/internal/v1/agents/support/config?extra=1'), 400, 'VALIDATION_FAILED');
+    const viaBearer = await a.http
+      .get('/internal/v1/agents/support/config')
+      .set('Authorization', `Bearer ${serviceKey}`);
+    expect(viaBearer.status).toBe(200);
+    expect(viaBearer.headers.etag).toMatch(/^"sha256:/);
   });
 });

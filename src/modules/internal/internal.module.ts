@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { InternalAgentsController } from './internal-agents.controller';
 import { InternalChangesController } from './internal-changes.controller';
+import { InternalConfigFastPath } from './internal-config.fast-path';
 import { ResolvedConfigCache } from './resolved-config.cache';
 import { ResolvedConfigRepository } from './resolved-config.repository';
 import { ResolvedConfigService } from './resolved-config.service';
@@ -10,7 +11,7 @@ import { ResolvedConfigService } from './resolved-config.service';
 @Module({
   imports: [EventsModule],
   controllers: [InternalAgentsController, InternalChangesController],
-  providers: [ResolvedConfigRepository, ResolvedConfigCache, ResolvedConfigService],
-  exports: [ResolvedConfigService],
+  providers: [ResolvedConfigRepository, ResolvedConfigCache, ResolvedConfigService, InternalConfigFastPath],
+  exports: [ResolvedConfigService, InternalConfigFastPath],
 })
 export class InternalModule {}

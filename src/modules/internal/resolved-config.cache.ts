@@ -72,13 +72,18 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
     return this.generations.get(tenantId) ?? 0;
   }
 
+  /** A hit or a counted miss. */
   get(tenantId: string, key: string): CachedBody | undefined {
+    const entry = this.peek(tenantId, key);
+    if (!entry) this.counter(tenantId).misses++;
+    return entry;
+  }
+
+  /** A hit, or undefined without counting a miss (the caller falls back to `get`). */
+  peek(tenantId: string, key: string): CachedBody | undefined {
     const counter = this.counter(tenantId);
     const entry = this.entries.get(`${tenantId}|${key}`);
-    if (!entry) {
-      counter.misses++;
-      return undefined;
-    }
+    if (!entry) return undefined;
     counter.hits++;
     entry.accessCount++;
     entry.lastAccessAt = Date.now();

@@ -8,6 +8,10 @@ import { internalError } from './internal.errors';
 import { CachedBody, CacheStats, ResolvedConfigCache } from './resolved-config.cache';
 import { ResolvedConfigRepository, StoredVersion } from './resolved-config.repository';
 
+function cacheKey(idOrName: string, query: ResolvedConfigQueryDto): string {
+  return `${idOrName}@${query.version === undefined ? (query.label ?? 'latest') : `v${query.version}`}`;
+}
+
 function canonicalHash(value: unknown): string {
   return `sha256:${createHash('sha256')
     .update(canonicalize(value) as string)
@@ -34,7 +38,7 @@ export class ResolvedConfigService {
       ]);
     }
     const label = query.version === undefined ? (query.label ?? 'latest') : undefined;
-    const key = `${idOrName}@${label ?? `v${query.version}`}`;
+    const key = cacheKey(idOrName, query);
     const cached = this.cache.get(tenantId, key);
     if (cached) return cached;
 
@@ -52,6 +56,11 @@ export class ResolvedConfigService {
     const entry = this.serialize({ ...this.toResolved(stored), ...(label ? { label } : {}) });
     this.cache.set(tenantId, key, entry, generation);
     return entry;
+  }
+
+  /** The cached answer if there is one; never reads the database (the fast path's question). */
+  peek(tenantId: string, idOrName: string, query: ResolvedConfigQueryDto): CachedBody | undefined {
+    return this.cache.peek(tenantId, cacheKey(idOrName, query));
   }
 
   /** Every active agent at its latest version; its ETag is the tenant's change sequence. */

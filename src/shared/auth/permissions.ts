@@ -66,6 +66,9 @@ export function permissionsFor(roles: readonly Role[], platform: boolean): Set<P
 export function canGrantRole(held: readonly Role[], wanted: Role): boolean {
   if (held.includes('owner')) return true;
   if (wanted === 'owner') return false;
+  // A service key only reads the tenant's resolved configurations, which any key manager can read
+  // already through the agent routes; internal:read is just the form execution services need.
+  if (wanted === 'service') return permissionsFor(held, false).has(Permission.ApiKeyManage);
   const mine = permissionsFor(held, false);
   return ROLE_PERMISSIONS[wanted].every((permission) => mine.has(permission));
 }
