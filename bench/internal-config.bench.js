@@ -46,7 +46,7 @@ async function prepare(app) {
 
 async function main() {
   const rows = [];
-  let baselineRows = [];
+  let baselineRows;
   let info;
   const app = await startAgentry({ label: 'bench_internal' });
   try {
