@@ -422,6 +422,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/templates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists the global templates and your tenant's own, by name. */
+    get: operations['listTemplates'];
+    put?: never;
+    /** Creates a template for your tenant, or a global one (`global: true`, platform operators only). */
+    post: operations['createTemplate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/templates/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Gets a global template or one of yours (`ETag: "<version>"`). */
+    get: operations['getTemplate'];
+    /** Replaces a template; its version goes up by one when anything changes. */
+    put: operations['updateTemplate'];
+    post?: never;
+    /** Deletes a template; agents made from it are unaffected. */
+    delete: operations['deleteTemplate'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/templates/{id}/instantiate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Creates an agent at version 1 from the template and your overrides; needs the template's tier. */
+    post: operations['instantiateTemplate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/events/stream': {
     parameters: {
       query?: never;
@@ -1203,6 +1257,144 @@ export interface components {
     SetAgentLabelDto: {
       /** @description The version the label points at. */
       version: number;
+    };
+    TemplateResponseDto: {
+      /**
+       * @description Lowest tier that may instantiate it.
+       * @enum {string}
+       */
+      min_tier: 'free' | 'pro' | 'enterprise';
+      id: string;
+      name: string;
+      description: string | null;
+      tags: string[];
+      /** @description True for a platform-wide template (read-only to tenants). */
+      global: boolean;
+      /** @description 1, bumped by every update; also the template's ETag. */
+      version: number;
+      /** @description The agent config instances start from. */
+      config: components['schemas']['AgentConfigResponseDto'];
+      /** @description `sha256:<hex>` of the config's canonical JSON. */
+      config_hash: string;
+      created_by: string;
+      created_at: string;
+      updated_at: string;
+    };
+    TemplateListResponseDto: {
+      /**
+       * @description Items matching the filters, on all pages.
+       * @example 100
+       */
+      total: number;
+      /** @example 20 */
+      limit: number;
+      /** @example 0 */
+      offset: number;
+      items: components['schemas']['TemplateResponseDto'][];
+    };
+    TemplateAgentConfigDto: {
+      /** @description A model component's name, or an inline `{provider, model, …}`. */
+      model?:
+        | (
+            | string
+            | ({
+                /** @example openai */
+                provider: string;
+                /** @example gpt-4o-mini */
+                model: string;
+              } & {
+                [key: string]: unknown;
+              })
+          )
+        | null;
+      /** @description Free-form JSON object, at most 16 KB. */
+      metadata?: {
+        [key: string]: unknown;
+      } | null;
+      /** @description What the agent is for. */
+      description?: string | null;
+      /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */
+      system_prompt?: string | null;
+      /** @description Tool component names; how many is capped by your tier (`max_tools_per_agent`). */
+      tools?: string[] | null;
+      /** @description A memory component's name. */
+      memory?: string | null;
+      /** @description A knowledge component's name. */
+      knowledge?: string | null;
+      /** @description Run parameters. */
+      config?: components['schemas']['RunParametersDto'] | null;
+    };
+    CreateTemplateDto: {
+      /** @description A global template, seen by every tenant; only platform operators may create one. */
+      global?: boolean;
+      /** @description Unique among the global templates, or among yours: 1-100 letters, digits, `_`, `.` or `-`. */
+      name: string;
+      /** @description What the template is for. */
+      description?: string | null;
+      tags?: string[] | null;
+      /**
+       * @description Lowest tier that may instantiate it; `free` when omitted.
+       * @enum {string}
+       */
+      min_tier?: 'free' | 'pro' | 'enterprise';
+      /** @description The agent config instances start from. */
+      config?: components['schemas']['TemplateAgentConfigDto'];
+    };
+    UpdateTemplateDto: {
+      /** @description Unique among the global templates, or among yours: 1-100 letters, digits, `_`, `.` or `-`. */
+      name: string;
+      /** @description What the template is for. */
+      description?: string | null;
+      tags?: string[] | null;
+      /**
+       * @description Lowest tier that may instantiate it; `free` when omitted.
+       * @enum {string}
+       */
+      min_tier?: 'free' | 'pro' | 'enterprise';
+      /** @description The agent config instances start from. */
+      config?: components['schemas']['TemplateAgentConfigDto'];
+    };
+    TemplateOverridesDto: {
+      /** @description A model component's name, or an inline `{provider, model, …}`. */
+      model?:
+        | (
+            | string
+            | ({
+                /** @example openai */
+                provider: string;
+                /** @example gpt-4o-mini */
+                model: string;
+              } & {
+                [key: string]: unknown;
+              })
+          )
+        | null;
+      /** @description Free-form JSON object, at most 16 KB. */
+      metadata?: {
+        [key: string]: unknown;
+      } | null;
+      /** @description What the agent is for. */
+      description?: string | null;
+      /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */
+      system_prompt?: string | null;
+      /** @description Tool component names; how many is capped by your tier (`max_tools_per_agent`). */
+      tools?: string[] | null;
+      /** @description A memory component's name. */
+      memory?: string | null;
+      /** @description A knowledge component's name. */
+      knowledge?: string | null;
+      /** @description Run parameters. */
+      config?: components['schemas']['RunParametersDto'] | null;
+    };
+    InstantiateTemplateDto: {
+      /** @description The new agent's name, unique within your tenant. */
+      name: string;
+      /** @description The new agent's tags; the template's when omitted. */
+      tags?: string[] | null;
+      /** @description Applied over the template's config. */
+      overrides?: components['schemas']['TemplateOverridesDto'];
+      /** @description Change note of the agent's version 1. */
+      note?: string;
     };
     ResolvedConfigResponseDto: {
       /** @description The label asked for, `latest` when none. */
@@ -3542,6 +3734,462 @@ export interface operations {
       };
       /** @description If-Match is stale */
       412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  listTemplates: {
+    parameters: {
+      query: {
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+        /** @description Only the global templates, or only your tenant's own. */
+        scope?: 'global' | 'tenant';
+        /** @description Only templates carrying this tag. */
+        tag?: string;
+        /** @description Substring of the name or description (case-insensitive). */
+        q?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TemplateListResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `agent:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  createTemplate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTemplateDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TemplateResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `template:write` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getTemplate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TemplateResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `agent:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  updateTemplate: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The template version you last read (`"2"`); a stale one answers 412 VERSION_CONFLICT */
+        'If-Match'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTemplateDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TemplateResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `template:write` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description If-Match is stale */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  deleteTemplate: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The template version you last read (`"2"`); a stale one answers 412 VERSION_CONFLICT */
+        'If-Match'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `template:write` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description If-Match is stale */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  instantiateTemplate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['InstantiateTemplateDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `agent:write` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Valid JSON that breaks a rule */
+      422: {
         headers: {
           [name: string]: unknown;
         };
