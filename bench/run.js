@@ -19,7 +19,12 @@ if (files.length === 0) {
 
 const failed = [];
 for (const file of files) {
-  console.log(`\n=== ${file} ===`);
+  const load = require('node:os')
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+  // Other work on the machine skews every figure: say how busy it was.
+  console.log(`\n=== ${file} (load average ${load}) ===`);
   const started = Date.now();
   const { status, signal } = spawnSync(process.execPath, [join(__dirname, file)], { stdio: 'inherit' });
   console.log(

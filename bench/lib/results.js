@@ -9,7 +9,12 @@ function saveResults(name, data) {
   mkdirSync(dir, { recursive: true });
   const record = {
     date: new Date().toISOString(),
-    machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version },
+    machine: {
+      cores: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      loadAverageAtEnd: os.loadavg(),
+    },
     ...data,
   };
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
