@@ -30,6 +30,22 @@ describe('API keys', () => {
   /** A route an admin key may call: proves the key authenticates. */
   const useKey = (key: string) => ctx.http.get('/api/v1/api-keys?limit=1').set('X-API-Key', key);
 
+  it('allows secrets to service keys only', async () => {
+    const service = await ctx.http
+      .post('/api/v1/api-keys')
+      .set(asOwner())
+      .send({ name: 'executor', role: 'service', allow_secrets: true });
+    expect(service.status).toBe(201);
+    expect(service.body.allow_secrets).toBe(true);
+    const editor = await ctx.http
+      .post('/api/v1/api-keys')
+      .set(asOwner())
+      .send({ name: 'editor', role: 'editor', allow_secrets: true });
+    expect(expectError(editor, 400, 'VALIDATION_FAILED').details).toEqual([
+      expect.objectContaining({ field: 'allow_secrets' }),
+    ]);
+  });
+
   it('creates a key: 201, Location, the key shown once with its prefix', async () => {
     const res = await ctx.http
       .post('/api/v1/api-keys')
@@ -41,6 +57,7 @@ describe('API keys', () => {
       name: 'ci-deployer',
       role: 'admin',
       prefix: expect.any(String),
+      allow_secrets: false,
       created_by: `user:${tenant.slug}-user`,
       created_at: expect.any(String),
       expires_at: null,

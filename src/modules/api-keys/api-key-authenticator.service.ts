@@ -64,6 +64,7 @@ export class ApiKeyAuthenticatorService implements ApiKeyAuthenticator, OnModule
       tenantId: row.tenantId,
       role: row.role,
       platform: row.platform,
+      allowSecrets: row.allowSecrets,
     };
     const ttl = this.settings.apiKeyCacheTtlMs;
     if (ttl > 0) {

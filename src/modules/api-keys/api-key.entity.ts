@@ -35,6 +35,10 @@ export class ApiKeyEntity {
   @Column('boolean', { default: false })
   platform: boolean;
 
+  /** A service key that may read component secrets decrypted on `/internal` routes. */
+  @Column('boolean', { default: false })
+  allowSecrets: boolean;
+
   /** The first characters of the key, shown in lists; unique, so a lookup finds one row. */
   @Column('text', { unique: true })
   prefix: string;

@@ -27,11 +27,12 @@ export class ApiKeysRepository extends TenantScopedRepository<ApiKeyEntity> {
   createPlatform(
     values: Omit<
       ApiKeyEntity,
-      'id' | 'tenantId' | 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'platform' | 'role'
+      'id' | 'tenantId' | 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'platform' | 'role' | 'allowSecrets'
     >,
   ) {
     const repo = this.repo();
-    return repo.save(repo.create({ ...values, role: 'service', platform: true }));
+    // Platform keys read every tenant: they never carry secrets decrypted.
+    return repo.save(repo.create({ ...values, role: 'service', platform: true, allowSecrets: false }));
   }
 
   listPlatform(includeRevoked: boolean, limit: number, offset: number) {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { canGrantRole, Role } from '../../shared/auth/permissions';
 import { actorOf, Principal, TenantPrincipal } from '../../shared/auth/principal';
+import { commonError } from '../../shared/errors/common.errors';
 import { pageOf, Page } from '../../shared/http/pagination.dto';
 import { AuditService } from '../audit/audit.service';
 import type { ApiKeyEntity } from './api-key.entity';
@@ -18,6 +19,7 @@ export interface NewApiKey {
   role: Role;
   expiresAt?: Date | null;
   createdBy: string;
+  allowSecrets?: boolean;
 }
 
 @Injectable()
@@ -37,12 +39,18 @@ export class ApiKeysService {
         { field: 'role', code: 'notGrantable', message: `role ${dto.role} exceeds your own permissions` },
       ]);
     }
+    if (dto.allow_secrets && dto.role !== 'service') {
+      throw commonError('VALIDATION_FAILED', 'Validation failed: only service keys may be allowed secrets', [
+        { field: 'allow_secrets', code: 'serviceOnly', message: 'allow_secrets needs role service' },
+      ]);
+    }
     return this.dataSource.transaction((manager) =>
       this.createIn(manager, principal.tenant.id, {
         name: dto.name,
         role: dto.role,
         expiresAt: dto.expires_at ?? null,
         createdBy: actorOf(principal),
+        allowSecrets: dto.allow_secrets ?? false,
       }),
     );
   }
@@ -60,6 +68,7 @@ export class ApiKeysService {
         name: input.name,
         role: input.role,
         platform: false,
+        allowSecrets: input.allowSecrets ?? false,
         prefix: generated.prefix,
         keyHash: generated.hash,
         createdBy: input.createdBy,

@@ -136,6 +136,7 @@ export class AuthGuard implements CanActivate {
       roles,
       platform: false,
       crossTenant: identity.platform,
+      allowSecrets: identity.allowSecrets,
       permissions: permissionsFor(roles, false),
     };
   }

@@ -12,6 +12,8 @@ export interface ApiKeyIdentity {
   tenantId: string | null;
   role: Role;
   platform: boolean;
+  /** May read component secrets decrypted on `/internal` routes. */
+  allowSecrets: boolean;
 }
 
 /** Checks a presented API key; provided by the api-keys module. */

@@ -30,6 +30,8 @@ export interface Principal {
   platform: boolean;
   /** A platform service key: reads `/internal` routes of the tenant named by `X-Tenant-Id`. */
   crossTenant: boolean;
+  /** A service API key allowed to read component secrets decrypted on `/internal` routes. */
+  allowSecrets?: boolean;
   permissions: ReadonlySet<Permission>;
 }
 

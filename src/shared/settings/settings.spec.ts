@@ -12,6 +12,8 @@ function settingsError(env: Record<string, string>): SettingsError {
   throw new Error(`loadSettings accepted ${JSON.stringify(env)}`);
 }
 
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
 describe('loadSettings', () => {
   it('applies the documented defaults to an empty environment', () => {
     const settings = loadSettings({}, '1.2.3');
@@ -52,6 +54,7 @@ describe('loadSettings', () => {
   it('reads valid values into typed settings', () => {
     const settings = loadSettings({
       NODE_ENV: 'production',
+      CONFIG_ENCRYPTION_KEY: KEY,
       PORT: '8080',
       DATA_DIR: '/var/lib/agentry',
       DATABASE_URL: 'postgres://u:p@db:5432/agentry',
@@ -102,6 +105,14 @@ describe('loadSettings', () => {
     ['JWT_SECRET', { JWT_SECRET: 'too-short' }, /at least 32 bytes/],
     ['JWT_JWKS_URL', { JWT_JWKS_URL: 'ftp://idp/jwks' }, /http/],
     ['JWT_SECRET', { NODE_ENV: 'production' }, /required when NODE_ENV=production/],
+    [
+      'CONFIG_ENCRYPTION_KEY',
+      { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) },
+      /required when NODE_ENV=production/,
+    ],
+    ['CONFIG_ENCRYPTION_KEY', { CONFIG_ENCRYPTION_KEY: 'c2hvcnQ=' }, /32 bytes/],
+    ['ENABLE_LLM_REVIEW', { ENABLE_LLM_REVIEW: 'maybe' }, /true or false/],
+    ['LLM_REVIEW_MODEL', { ENABLE_LLM_REVIEW: 'true' }, /model component/],
     ['REDIS_PREFIX', { REDIS_PREFIX: 'has spaces' }, /letters, digits/],
     ['AUTH_FAILURE_LIMIT', { AUTH_FAILURE_LIMIT: '0' }, /1 to/],
   ])('stops on a bad %s (%j)', (variable, env, problem) => {
@@ -113,10 +124,27 @@ describe('loadSettings', () => {
 
   it('accepts production with a JWKS URL instead of a secret, and with a long secret', () => {
     expect(
-      loadSettings({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example.com/jwks' }).isProduction,
+      loadSettings({
+        NODE_ENV: 'production',
+        JWT_JWKS_URL: 'https://idp.example.com/jwks',
+        CONFIG_ENCRYPTION_KEY: KEY,
+      }).isProduction,
     ).toBe(true);
     const secret = 'x'.repeat(32);
-    expect(loadSettings({ NODE_ENV: 'production', JWT_SECRET: secret }).jwt.secret).toBe(secret);
+    expect(
+      loadSettings({ NODE_ENV: 'production', JWT_SECRET: secret, CONFIG_ENCRYPTION_KEY: KEY }).jwt.secret,
+    ).toBe(secret);
+  });
+
+  it('reads the config encryption key and the model-based review settings', () => {
+    const settings = loadSettings({
+      CONFIG_ENCRYPTION_KEY: KEY,
+      ENABLE_LLM_REVIEW: 'true',
+      LLM_REVIEW_MODEL: 'reviewer',
+    });
+    expect(settings.configEncryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(settings.llmReview).toEqual({ enabled: true, model: 'reviewer' });
+    expect(loadSettings({}).llmReview).toEqual({ enabled: false, model: undefined });
   });
 });
 

@@ -43,10 +43,34 @@ export interface AppSettings {
   outboxPollMs: number;
   /** Interval of keep-alive comments on SSE streams. */
   sseKeepAliveMs: number;
+  /** Running agents: heartbeats, the interrupted sweep, event batching, HTTP tools. */
+  runs: RunSettings;
   /** Most resolved configurations kept in memory per instance. */
   resolvedConfigCacheSize: number;
   /** node:cluster workers sharing the port (1: no cluster). */
   webConcurrency: number;
+  /** Serve Prometheus metrics at /metrics. */
+  metricsEnabled: boolean;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /**
+   * AES-256 key for component secrets at rest. Unset outside production: generated once under
+   * `dataDir` (see shared/secrets).
+   */
+  configEncryptionKey?: Buffer;
+  /** The optional model-based config review, and the model component it asks. */
+  llmReview: { enabled: boolean; model?: string };
+}
+
+export interface RunSettings {
+  /** How often an instance heartbeats the runs it executes and re-reads their stored control intent. */
+  heartbeatMs: number;
+  /** A running run whose heartbeat is older than this is marked `interrupted` by any live instance. */
+  interruptedAfterMs: number;
+  /** Longest time a streamed event waits before it is written (events are inserted in batches). */
+  eventFlushMs: number;
+  /** Hosts (or IP addresses) HTTP tools may reach although they resolve to private addresses. */
+  httpToolAllowHosts: string[];
 }
 
 export class SettingsError extends Error {
@@ -108,6 +132,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function encryptionKey(env: Env, name: string): Buffer | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) {
+    throw new SettingsError(name, 'expected 32 bytes in base64 (e.g. openssl rand -base64 32)');
+  }
+  return key;
+}
+
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
 /** Parses `1048576`, `512kb`, `1mb` into bytes. */
@@ -146,6 +180,24 @@ function origins(env: Env, name: string): string[] {
   return list;
 }
 
+function runSettings(env: Env): RunSettings {
+  const heartbeatMs = integer(env, 'RUN_HEARTBEAT_MS', 5_000, 50, 600_000);
+  const interruptedAfterMs = integer(env, 'RUN_INTERRUPTED_AFTER_MS', 30_000, 100, 86_400_000);
+  if (interruptedAfterMs <= heartbeatMs * 2) {
+    throw new SettingsError('RUN_INTERRUPTED_AFTER_MS', 'must be more than twice RUN_HEARTBEAT_MS');
+  }
+  const hosts = (read(env, 'HTTP_TOOL_ALLOW_HOSTS') ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
+  return {
+    heartbeatMs,
+    interruptedAfterMs,
+    eventFlushMs: integer(env, 'RUN_EVENT_FLUSH_MS', 50, 1, 10_000),
+    httpToolAllowHosts: hosts,
+  };
+}
+
 /** The only place that reads the environment. Throws `SettingsError` naming the variable at fault. */
 export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSettings {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
@@ -167,10 +219,28 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
   if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
     throw new SettingsError('REDIS_PREFIX', 'letters, digits and _ : . - only, at most 64 characters');
   }
+  const metricsToken = read(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new SettingsError('METRICS_TOKEN', 'must be at least 16 characters long');
+  }
   const webConcurrency = integer(env, 'WEB_CONCURRENCY', 1, 1, 64);
   if (webConcurrency > 1 && (!read(env, 'DATABASE_URL') || !read(env, 'REDIS_URL'))) {
     // Workers cannot share the embedded database, and their caches stay coherent only through Redis.
     throw new SettingsError('WEB_CONCURRENCY', 'more than 1 worker needs DATABASE_URL and REDIS_URL');
+  }
+  const configEncryptionKey = encryptionKey(env, 'CONFIG_ENCRYPTION_KEY');
+  if (isProduction && !configEncryptionKey) {
+    throw new SettingsError(
+      'CONFIG_ENCRYPTION_KEY',
+      'a 32-byte key in base64 is required when NODE_ENV=production (e.g. openssl rand -base64 32)',
+    );
+  }
+  const llmReview = { enabled: bool(env, 'ENABLE_LLM_REVIEW', false), model: read(env, 'LLM_REVIEW_MODEL') };
+  if (llmReview.enabled && !llmReview.model) {
+    throw new SettingsError(
+      'LLM_REVIEW_MODEL',
+      'name the model component to review with when ENABLE_LLM_REVIEW=true',
+    );
   }
   return {
     nodeEnv,
@@ -196,7 +266,12 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
     changeRetentionHours: integer(env, 'CHANGE_RETENTION_HOURS', 168, 1, 87_600),
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1_000, 10, 600_000),
     sseKeepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
+    runs: runSettings(env),
     resolvedConfigCacheSize: integer(env, 'RESOLVED_CONFIG_CACHE_SIZE', 10_000, 1, 10_000_000),
     webConcurrency,
+    metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+    metricsToken,
+    configEncryptionKey,
+    llmReview,
   };
 }

@@ -10,6 +10,8 @@ export class ApiKeyResponseDto {
   role: Role;
   /** The key's first characters, to tell keys apart; the key itself is never shown again. */
   prefix: string;
+  /** Whether this service key reads component secrets decrypted on `/internal` routes. */
+  allow_secrets: boolean;
   created_by: string;
   created_at: string;
   expires_at: string | null;
@@ -32,6 +34,7 @@ export function toApiKeyResponse(key: ApiKeyEntity): ApiKeyResponseDto {
     name: key.name,
     role: key.role,
     prefix: key.prefix,
+    allow_secrets: key.allowSecrets,
     created_by: key.createdBy,
     created_at: key.createdAt.toISOString(),
     expires_at: key.expiresAt?.toISOString() ?? null,

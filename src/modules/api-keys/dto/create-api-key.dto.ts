@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinDate } from 'class-validator';
+import {
+  IsBoolean,
+  IsDate,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinDate,
+} from 'class-validator';
 import { Role, ROLES } from '../../../shared/auth/permissions';
 
 export class CreateApiKeyDto {
@@ -19,6 +28,14 @@ export class CreateApiKeyDto {
   @IsDate()
   @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
   expires_at?: Date;
+
+  /**
+   * A `service` key only: `/internal` resolved configs carry component secrets (model API keys,
+   * secret headers) decrypted. Default false: they are masked.
+   */
+  @IsOptional()
+  @IsBoolean()
+  allow_secrets?: boolean;
 }
 
 export class CreatePlatformKeyDto {
