@@ -9,6 +9,7 @@ import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { InternalModule } from './modules/internal/internal.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { TemplatesModule } from './modules/templates/templates.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
 import { AuthGuard } from './shared/auth/auth.guard';
@@ -49,6 +50,7 @@ export class AppModule {
         EventsModule,
         InternalModule,
         ConfigModule,
+        MetricsModule,
         BootstrapModule,
       ],
       providers: [

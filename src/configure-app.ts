@@ -6,6 +6,7 @@ import { InternalConfigFastPath } from './modules/internal/internal-config.fast-
 import { commonError } from './shared/errors/common.errors';
 import { AllExceptionsFilter } from './shared/errors/all-exceptions.filter';
 import { sendError } from './shared/errors/error-response';
+import { httpMetricsMiddleware } from './shared/metrics/http-metrics.middleware';
 import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { requestContextMiddleware } from './shared/http/request-context';
 import { createValidationPipe } from './shared/http/validation';
@@ -59,6 +60,7 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   // ETags are set explicitly where they carry meaning; Express's weak body hashes would not.
   app.set('etag', false);
   app.use(requestContextMiddleware);
+  app.use(httpMetricsMiddleware);
   // Before helmet and body parsing: cache hits of the internal config read leave from here.
   app.use('/internal/v1/agents', app.get(InternalConfigFastPath).middleware);
   const strict = helmet();

@@ -127,12 +127,16 @@ describe('route permissions', () => {
     expect([...declared].filter((route) => !servedSet.has(route))).toEqual([]);
   });
 
-  it('public routes are health only', () => {
+  it('public routes are health and the Prometheus scrape target only', () => {
     const publicRoutes = declaredRoutes(ctx.app).filter((route) => route.access === 'public');
     expect(publicRoutes.length).toBeGreaterThan(0);
+    // /metrics checks its own scrape token (METRICS_TOKEN) instead of a principal.
     expect(
       publicRoutes.filter(
-        (route) => !route.path.startsWith('/api/v1/health/') && route.path !== '/api/v1/health',
+        (route) =>
+          !route.path.startsWith('/api/v1/health/') &&
+          route.path !== '/api/v1/health' &&
+          route.path !== '/metrics',
       ),
     ).toEqual([]);
   });

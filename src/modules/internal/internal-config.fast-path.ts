@@ -54,6 +54,7 @@ export class InternalConfigFastPath {
     const cached = this.resolved.peek(tenant.id, idOrName, query);
     if (!cached) return false;
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    (res.locals as { metricsRoute?: string }).metricsRoute = '/internal/v1/agents/:idOrName/config';
     sendCachedJson(req, res, cached);
     return true;
   }

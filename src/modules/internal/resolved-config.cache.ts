@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { allChangesChannel, ChangeMessage } from '../../shared/events/change-message';
 import { CommittedChanges } from '../../shared/events/committed-changes';
 import { MessageBus } from '../../shared/events/message-bus';
+import { configCacheRequests } from '../../shared/metrics/metrics';
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
 
@@ -75,7 +76,10 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
   /** A hit or a counted miss. */
   get(tenantId: string, key: string): CachedBody | undefined {
     const entry = this.peek(tenantId, key);
-    if (!entry) this.counter(tenantId).misses++;
+    if (!entry) {
+      this.counter(tenantId).misses++;
+      configCacheRequests.inc({ result: 'miss' });
+    }
     return entry;
   }
 
@@ -85,6 +89,7 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
     const entry = this.entries.get(`${tenantId}|${key}`);
     if (!entry) return undefined;
     counter.hits++;
+    configCacheRequests.inc({ result: 'hit' });
     entry.accessCount++;
     entry.lastAccessAt = Date.now();
     // Map order is insertion order: re-inserting keeps the most recently used last.

@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { changeEventsPublished } from '../metrics/metrics';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import {
@@ -129,6 +130,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         ];
       });
       await this.bus.publishMany(messages);
+      changeEventsPublished.inc(rows.length);
       await manager.query('UPDATE change_events SET published_at = now() WHERE id = ANY($1::bigint[])', [
         rows.map((row) => row.id),
       ]);

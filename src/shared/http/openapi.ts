@@ -3,9 +3,14 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 export const API_PREFIX = 'api/v1';
 
-/** `/api/v1` for every route but the execution services' `/internal/v1`. */
+/** `/api/v1` for every route but the execution services' `/internal/v1` and Prometheus' `/metrics`. */
 export function applyGlobalPrefix(app: INestApplication): void {
-  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'internal/v1/{*path}', method: RequestMethod.ALL }] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'internal/v1/{*path}', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
 }
 
 /** The OpenAPI document: operationIds are the controller method names (unique across the app). */

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { commonError } from '../errors/common.errors';
+import { activeSseStreams } from '../metrics/metrics';
 
 /**
  * A Server-Sent Events response: headers sent at once, `id:`/`event:`/`data:` frames, keep-alive
@@ -23,6 +24,7 @@ export class SseStream {
     res.flushHeaders();
     res.socket?.setNoDelay(true);
     this.keepAlive = setInterval(() => this.comment('keep-alive'), keepAliveMs);
+    activeSseStreams.inc();
     res.on('close', () => this.close());
   }
 
@@ -48,6 +50,7 @@ export class SseStream {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepAlive);
+    activeSseStreams.dec();
     for (const handler of this.closeHandlers.splice(0)) handler();
     this.res.end();
   }

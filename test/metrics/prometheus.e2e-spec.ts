@@ -1,0 +1,76 @@
+import { createApiKey, createTenant } from '../factories/tenant.factory';
+import { expectError } from '../helpers/envelope';
+import { startTestApp, TestApp } from '../helpers/test-app';
+
+const FAMILIES = [
+  'agentry_http_request_duration_seconds',
+  'agentry_sse_streams_active',
+  'agentry_config_cache_requests_total',
+  'agentry_change_events_published_total',
+  'agentry_outbox_oldest_unpublished_age_seconds',
+  'nodejs_eventloop_lag_seconds',
+  'process_resident_memory_bytes',
+];
+
+describe('Prometheus metrics', () => {
+  let ctx: TestApp;
+  const token = 'scrape-token-0123456789';
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ env: { METRICS_TOKEN: token } });
+  });
+  afterAll(() => ctx.close());
+
+  const scrape = () => ctx.http.get('/metrics').set('Authorization', `Bearer ${token}`);
+
+  it('exposes the named families in the text format, with route templates rather than ids as labels', async () => {
+    const tenant = await createTenant(ctx);
+    const key = await createApiKey(ctx, tenant, 'service');
+    const agent = await ctx.http
+      .post('/api/v1/agents')
+      .set('Authorization', `Bearer ${tenant.token('admin')}`)
+      .send({ name: 'measured', system_prompt: 'hi' });
+    expect(agent.status).toBe(201);
+    for (let i = 0; i < 3; i++)
+      await ctx.http.get('/internal/v1/agents/measured/config').set('X-API-Key', key.key);
+    await ctx.http
+      .get(`/api/v1/agents/${agent.body.id}`)
+      .set('Authorization', `Bearer ${tenant.token('viewer')}`);
+    await ctx.http.get('/api/v1/no-such-route');
+
+    const res = await scrape();
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    for (const family of FAMILIES) expect(res.text).toContain(`# TYPE ${family} `);
+    expect(res.text).toMatch(
+      /agentry_http_request_duration_seconds_count\{route="\/api\/v1\/agents\/:id",method="GET",status="200"\} \d+/,
+    );
+    expect(res.text).toMatch(/route="\/internal\/v1\/agents\/:idOrName\/config",method="GET",status="200"/);
+    // Unknown paths fall to Nest's catch-all route: one label value, not the raw path.
+    expect(res.text).toMatch(/route="[^"]*\{\*path\}",method="GET",status="404"/);
+    expect(res.text).not.toContain('no-such-route');
+    expect(res.text).toMatch(/agentry_config_cache_requests_total\{result="hit"\} [1-9]/);
+    expect(res.text).not.toContain(agent.body.id);
+    expect(res.text).not.toContain(tenant.id);
+  });
+
+  it('wants the scrape token when one is configured', async () => {
+    expectError(await ctx.http.get('/metrics'), 401, 'METRICS_TOKEN_INVALID');
+    expectError(
+      await ctx.http.get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789'),
+      401,
+      'METRICS_TOKEN_INVALID',
+    );
+  });
+});
+
+describe('Prometheus metrics turned off', () => {
+  it('answers 404', async () => {
+    const ctx = await startTestApp({ env: { METRICS_ENABLED: 'false' } });
+    try {
+      expectError(await ctx.http.get('/metrics'), 404, 'METRICS_DISABLED');
+    } finally {
+      await ctx.close();
+    }
+  });
+});
