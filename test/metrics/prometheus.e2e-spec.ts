@@ -8,6 +8,7 @@ const FAMILIES = [
   'agentry_config_cache_requests_total',
   'agentry_change_events_published_total',
   'agentry_outbox_oldest_unpublished_age_seconds',
+  'agentry_runs_in_progress',
   'nodejs_eventloop_lag_seconds',
   'process_resident_memory_bytes',
 ];
@@ -50,6 +51,7 @@ describe('Prometheus metrics', () => {
     expect(res.text).toMatch(/route="[^"]*\{\*path\}",method="GET",status="404"/);
     expect(res.text).not.toContain('no-such-route');
     expect(res.text).toMatch(/agentry_config_cache_requests_total\{result="hit"\} [1-9]/);
+    expect(res.text).toMatch(/agentry_runs_in_progress\{status="running"\} \d+/);
     expect(res.text).not.toContain(agent.body.id);
     expect(res.text).not.toContain(tenant.id);
   });

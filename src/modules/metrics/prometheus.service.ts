@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { metricsRegistry, outboxOldestUnpublishedAge } from '../../shared/metrics/metrics';
+import { metricsRegistry, outboxOldestUnpublishedAge, runsByState } from '../../shared/metrics/metrics';
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
 import { metricsError } from './metrics.errors';
@@ -49,5 +49,12 @@ export class PrometheusService {
        FROM change_events WHERE published_at IS NULL`,
     )) as [{ age: number }];
     outboxOldestUnpublishedAge.set(row.age);
+    // Served by the (status, heartbeat_at) index: only the few unfinished runs are counted.
+    const states = (await this.dataSource.query(
+      `SELECT status, count(*)::int AS n FROM runs WHERE status IN ('queued', 'running', 'paused') GROUP BY status`,
+    )) as Array<{ status: string; n: number }>;
+    for (const status of ['queued', 'running', 'paused']) {
+      runsByState.set({ status }, states.find((state) => state.status === status)?.n ?? 0);
+    }
   }
 }

@@ -7,6 +7,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 20 });
+// These three gauges end in _total, which Prometheus reserves for counters (promtool check metrics
+// refuses them); the same counts stay available by type in nodejs_active_{handles,requests,resources}.
+for (const name of [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]) {
+  metricsRegistry.removeSingleMetric(name);
+}
 
 export const httpRequestDuration = new Histogram({
   name: 'agentry_http_request_duration_seconds',
@@ -38,5 +47,33 @@ export const changeEventsPublished = new Counter({
 export const outboxOldestUnpublishedAge = new Gauge({
   name: 'agentry_outbox_oldest_unpublished_age_seconds',
   help: 'Age of the oldest change event not yet published (0 when none)',
+  registers: [metricsRegistry],
+});
+
+export const runsFinished = new Counter({
+  name: 'agentry_runs_total',
+  help: 'Runs that reached a final or resumable state (completed, failed, cancelled, interrupted)',
+  labelNames: ['status'] as const,
+  registers: [metricsRegistry],
+});
+
+export const runsByState = new Gauge({
+  name: 'agentry_runs_in_progress',
+  help: 'Runs queued, running or paused, across every instance (read from the database at scrape time)',
+  labelNames: ['status'] as const,
+  registers: [metricsRegistry],
+});
+
+export const tokensUsed = new Counter({
+  name: 'agentry_tokens_total',
+  help: 'Model tokens used by runs on this process, by kind (prompt or completion)',
+  labelNames: ['kind'] as const,
+  registers: [metricsRegistry],
+});
+
+export const reviewCacheRequests = new Counter({
+  name: 'agentry_review_cache_requests_total',
+  help: 'Config review cache lookups by result (hit or miss)',
+  labelNames: ['result'] as const,
   registers: [metricsRegistry],
 });
