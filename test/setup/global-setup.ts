@@ -68,9 +68,10 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await admin.end();
   }
-  const dataSource = new DataSource(
-    buildDataSourceOptions({ url: withDatabase(databaseUrl, template), poolSize: 1 }),
-  );
+  const dataSource = new DataSource({
+    ...buildDataSourceOptions({ url: withDatabase(databaseUrl, template), poolSize: 1 }),
+    logging: false,
+  });
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
