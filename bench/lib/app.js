@@ -34,6 +34,7 @@ async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = 
     REDIS_URL: redisUrl,
     REDIS_PREFIX: `agentry_${label}_${randomBytes(3).toString('hex')}:`,
     JWT_SECRET: jwtSecret,
+    CONFIG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     LOG_PRETTY: 'false',
     ...env,
