@@ -594,11 +594,67 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Statistics of this instance's resolved-config cache for your tenant: entries, hits, misses. */
+    /**
+     * Statistics of this instance's caches for your tenant: resolved configs (entries, hits, misses)
+     *     and config reviews (entries, hits, misses, reviews run). Declared before `:name`.
+     */
     get: operations['getConfigCacheStats'];
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists your tenant's components by name (`type`, `tag`, `enabled` filters). */
+    get: operations['listComponents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/config/{name}/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A component's changes, newest first, with old and new config (secrets masked); kept after a delete. */
+    get: operations['getComponentHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/config/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Gets a component (`ETag: "<version>"`); secrets masked. */
+    get: operations['getComponent'];
+    /** Creates or updates a component after review; errors answer 422 with the findings. `validate_only` saves nothing. */
+    put: operations['putComponent'];
+    post?: never;
+    /** Deletes a component; 409 COMPONENT_IN_USE naming the agents that still use it. */
+    delete: operations['deleteComponent'];
     options?: never;
     head?: never;
     patch?: never;
@@ -774,6 +830,11 @@ export interface components {
        * @description When the key stops working (ISO 8601, in the future); never when omitted.
        */
       expires_at?: string;
+      /**
+       * @description A `service` key only: `/internal` resolved configs carry component secrets (model API keys,
+       *     secret headers) decrypted. Default false: they are masked.
+       */
+      allow_secrets?: boolean;
     };
     CreatedApiKeyResponseDto: {
       /** @enum {string} */
@@ -784,6 +845,8 @@ export interface components {
       name: string;
       /** @description The key's first characters, to tell keys apart; the key itself is never shown again. */
       prefix: string;
+      /** @description Whether this service key reads component secrets decrypted on `/internal` routes. */
+      allow_secrets: boolean;
       created_by: string;
       created_at: string;
       expires_at: string | null;
@@ -797,6 +860,8 @@ export interface components {
       name: string;
       /** @description The key's first characters, to tell keys apart; the key itself is never shown again. */
       prefix: string;
+      /** @description Whether this service key reads component secrets decrypted on `/internal` routes. */
+      allow_secrets: boolean;
       created_by: string;
       created_at: string;
       expires_at: string | null;
@@ -1473,6 +1538,13 @@ export interface components {
       created_at: string;
       last_access_at: string;
     };
+    ReviewCacheStatsDto: {
+      entries: number;
+      hits: number;
+      misses: number;
+      /** @description Reviews actually run: a config seen before is answered from the cache. */
+      reviews_run: number;
+    };
     CacheStatsResponseDto: {
       cached_configs: number;
       hits: number;
@@ -1481,6 +1553,89 @@ export interface components {
       hit_ratio: number;
       total_access_count: number;
       configs: components['schemas']['CachedConfigStatsDto'][];
+      reviews: components['schemas']['ReviewCacheStatsDto'];
+    };
+    ComponentSummaryDto: {
+      /** @enum {string} */
+      type: 'model' | 'tool' | 'memory' | 'knowledge';
+      name: string;
+      description: string | null;
+      enabled: boolean;
+      tags: string[];
+      version: number;
+      updated_at: string;
+    };
+    ComponentListResponseDto: {
+      total: number;
+      limit: number;
+      offset: number;
+      configs: components['schemas']['ComponentSummaryDto'][];
+    };
+    ComponentChangeDto: {
+      /** @enum {string} */
+      change_type: 'created' | 'updated' | 'deleted';
+      /** @description The component before the change (secrets masked); null for `created`. */
+      old_config: {
+        [key: string]: unknown;
+      } | null;
+      /** @description The component after the change (secrets masked); null for `deleted`. */
+      new_config: {
+        [key: string]: unknown;
+      } | null;
+      version: number;
+      timestamp: string;
+      actor: string;
+    };
+    ComponentHistoryResponseDto: {
+      component_name: string;
+      total: number;
+      limit: number;
+      offset: number;
+      /** @description Newest first. */
+      history: components['schemas']['ComponentChangeDto'][];
+    };
+    ComponentResponseDto: {
+      /** @enum {string} */
+      type: 'model' | 'tool' | 'memory' | 'knowledge';
+      /** @description The component's fields with its `type`; secrets masked (`****abcd`). */
+      config: {
+        [key: string]: unknown;
+      };
+      id: string;
+      created_at: string;
+      name: string;
+      description: string | null;
+      enabled: boolean;
+      tags: string[];
+      version: number;
+      updated_at: string;
+    };
+    PutComponentDto: {
+      /**
+       * @description The component's fields with its `type` (`model`, `tool`, `memory`, `knowledge`), e.g.
+       *     `{"type": "model", "provider": "openai", "model": "gpt-4o-mini", "api_key": "sk-…"}`. Secrets
+       *     (`api_key`, header values given as `{"secret": "…"}`) are encrypted at rest and only ever
+       *     shown masked; sending a mask back as read keeps the stored secret.
+       */
+      config: {
+        [key: string]: unknown;
+      };
+      /** @description Check only: answers the findings and saves nothing. */
+      validate_only?: boolean;
+      /** @description Left out: unchanged (none on create). */
+      description?: string | null;
+      /** @description A disabled component cannot be referenced by a new agent config. Left out: unchanged (true on create). */
+      enabled?: boolean;
+      /** @description Left out: unchanged (none on create). */
+      tags?: string[];
+    };
+    PutComponentResponseDto: {
+      /** @description The component's version after the call; null when it does not exist. */
+      version: number | null;
+      /** @description True when saved (or, with `validate_only`, when it would be). */
+      success: boolean;
+      message: string;
+      findings: components['schemas']['FindingDto'][];
     };
   };
   responses: never;
@@ -4614,6 +4769,368 @@ export interface operations {
       };
       /** @description Requires permission `config:read` */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  listComponents: {
+    parameters: {
+      query: {
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+        /** @description Only components of this type. */
+        type?: 'model' | 'tool' | 'memory' | 'knowledge';
+        /** @description Only components carrying this tag. */
+        tag?: string;
+        /** @description Only enabled (`true`) or disabled (`false`) components. */
+        enabled?: boolean;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ComponentListResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `config:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getComponentHistory: {
+    parameters: {
+      query: {
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+      };
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ComponentHistoryResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `config:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getComponent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ComponentResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `config:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  putComponent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The version you last read, as its ETag (`"3"`); a stale one answers 412 VERSION_CONFLICT */
+        'If-Match'?: string;
+      };
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PutComponentDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PutComponentResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `config:write` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description If-Match is stale */
+      412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Valid JSON that breaks a rule */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  deleteComponent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description The version you last read, as its ETag (`"3"`); a stale one answers 412 VERSION_CONFLICT */
+        'If-Match'?: string;
+      };
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `config:write` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description If-Match is stale */
+      412: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,13 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { ResolvedConfigService } from '../internal/resolved-config.service';
+import { ConfigReviewService } from './config-review.service';
 import type { CacheStatsResponseDto } from './dto/cache-stats-response.dto';
 
 @Injectable()
 export class ConfigService {
-  constructor(private readonly resolved: ResolvedConfigService) {}
+  constructor(
+    private readonly resolved: ResolvedConfigService,
+    private readonly reviews: ConfigReviewService,
+  ) {}
 
   cacheStats(tenantId: string): CacheStatsResponseDto {
     const stats = this.resolved.stats(tenantId);
+    const reviews = this.reviews.stats();
     return {
       cached_configs: stats.entries,
       hits: stats.hits,
@@ -21,6 +26,12 @@ export class ConfigService {
         created_at: new Date(config.createdAt).toISOString(),
         last_access_at: new Date(config.lastAccessAt).toISOString(),
       })),
+      reviews: {
+        entries: reviews.entries,
+        hits: reviews.hits,
+        misses: reviews.misses,
+        reviews_run: reviews.reviewsRun,
+      },
     };
   }
 }

@@ -7,7 +7,16 @@ export class CachedConfigStatsDto {
   last_access_at: string;
 }
 
-/** This instance's resolved-config cache, for your tenant. */
+/** This instance's cache of config reviews (by config hash). */
+export class ReviewCacheStatsDto {
+  entries: number;
+  hits: number;
+  misses: number;
+  /** Reviews actually run: a config seen before is answered from the cache. */
+  reviews_run: number;
+}
+
+/** This instance's resolved-config cache, for your tenant, and its review cache. */
 export class CacheStatsResponseDto {
   cached_configs: number;
   hits: number;
@@ -16,4 +25,5 @@ export class CacheStatsResponseDto {
   hit_ratio: number;
   total_access_count: number;
   configs: CachedConfigStatsDto[];
+  reviews: ReviewCacheStatsDto;
 }
