@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
-import { AgentVersionEntity } from './agent-version.entity';
 import { AgentEntity, AgentStatus } from './agent.entity';
 
 /** Key of the per-tenant advisory lock that serialises agent creation (first half of the pair). */
@@ -14,9 +13,6 @@ export interface AgentFilter {
   limit: number;
   offset: number;
 }
-
-/** An agent with its current version, as lists show it. */
-export type AgentWithVersion = AgentEntity & { current: AgentVersionEntity };
 
 type AgentChanges = Partial<Pick<AgentEntity, 'name' | 'tags' | 'status' | 'currentVersion' | 'deletedAt'>>;
 
@@ -86,29 +82,33 @@ export class AgentsRepository extends TenantScopedRepository<AgentEntity> {
     return new Date((result.raw as Array<{ updated_at: Date | string }>)[0].updated_at);
   }
 
-  /** One page of live agents, by name, each with its current version. */
-  list(tenantId: string, filter: AgentFilter): Promise<[AgentWithVersion[], number]> {
-    const query = this.scopedQuery(tenantId, 'a')
-      .innerJoinAndMapOne(
-        'a.current',
-        AgentVersionEntity,
-        'v',
-        'v.agent_id = a.id AND v.version = a.current_version',
-      )
-      .andWhere('a.deleted_at IS NULL');
+  /**
+   * One page of live agents by name, and how many match. Both queries stay on `agents` (its
+   * partial unique index on tenant and name gives the order); only a search by description looks
+   * into the current version. The caller loads the page's versions.
+   */
+  async list(tenantId: string, filter: AgentFilter): Promise<[AgentEntity[], number]> {
+    const query = this.scopedQuery(tenantId, 'a').andWhere('a.deleted_at IS NULL');
     if (filter.status) query.andWhere('a.status = :status', { status: filter.status });
     if (filter.tag) query.andWhere('a.tags @> :tags::jsonb', { tags: JSON.stringify([filter.tag]) });
     if (filter.q) {
-      query.andWhere("(a.name ILIKE :q ESCAPE '\\' OR v.config ->> 'description' ILIKE :q ESCAPE '\\')", {
-        q: likePattern(filter.q),
-      });
+      query.andWhere(
+        // A correlated scalar subquery: one primary-key lookup per agent of this tenant. (EXISTS
+        // let the planner hash a scan of every tenant's versions instead.)
+        `(a.name ILIKE :q ESCAPE '\\' OR (
+           SELECT v.config ->> 'description' FROM agent_versions v
+           WHERE v.agent_id = a.id AND v.version = a.current_version
+         ) ILIKE :q ESCAPE '\\')`,
+        { q: likePattern(filter.q) },
+      );
     }
-    // limit/offset rather than take/skip: the join is one-to-one, so no de-duplicating subquery.
-    return query
+    const counted = await query.clone().select('COUNT(*)::int', 'count').getRawOne<{ count: number }>();
+    const page = await query
       .orderBy('a.name', 'ASC')
       .addOrderBy('a.id', 'ASC')
       .limit(filter.limit)
       .offset(filter.offset)
-      .getManyAndCount() as Promise<[AgentWithVersion[], number]>;
+      .getMany();
+    return [page, counted?.count ?? 0];
   }
 }

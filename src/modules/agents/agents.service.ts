@@ -110,9 +110,14 @@ export class AgentsService {
   ) {}
 
   async list(tenantId: string, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
-    const [rows, total] = await this.agents.list(tenantId, query);
+    const [agents, total] = await this.agents.list(tenantId, query);
+    const versions = await this.versions.findMany(
+      tenantId,
+      agents.map((agent) => ({ agentId: agent.id, version: agent.currentVersion })),
+    );
+    const byAgent = new Map(versions.map((version) => [version.agentId, version]));
     return pageOf(
-      rows.map((row) => toAgentSummary(row, row.current)),
+      agents.map((agent) => toAgentSummary(agent, byAgent.get(agent.id) as AgentVersionEntity)),
       total,
       query,
     );
