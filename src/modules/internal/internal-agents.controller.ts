@@ -24,6 +24,8 @@ export class InternalAgentsController {
   /**
    * The resolved configuration of an active agent by id or name, at `label` (default `latest`) or
    * `version`. `ETag` is the config hash; send it as `If-None-Match` to get 304 while unchanged.
+   * Named components are expanded; their secrets are decrypted for a key created with
+   * `allow_secrets`, masked for any other.
    */
   @Get('agents/:idOrName/config')
   @RequirePermission(Permission.InternalRead)
@@ -37,7 +39,11 @@ export class InternalAgentsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    sendCachedJson(req, res, await this.resolved.resolve(principal.tenant.id, idOrName, query));
+    sendCachedJson(
+      req,
+      res,
+      await this.resolved.resolve(principal.tenant.id, idOrName, query, principal.allowSecrets === true),
+    );
   }
 
   /** Every active agent's resolved configuration and the change sequence they are at (ETag). */
@@ -50,6 +56,10 @@ export class InternalAgentsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    sendCachedJson(req, res, await this.resolved.resolveAll(principal.tenant.id));
+    sendCachedJson(
+      req,
+      res,
+      await this.resolved.resolveAll(principal.tenant.id, principal.allowSecrets === true),
+    );
   }
 }

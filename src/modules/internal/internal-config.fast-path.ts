@@ -51,7 +51,7 @@ export class InternalConfigFastPath {
     if (!ROLE_PERMISSIONS[identity.role].includes(Permission.InternalRead)) return false;
     const tenant = await this.tenants.resolve(identity.tenantId);
     if (!tenant?.active) return false;
-    const cached = this.resolved.peek(tenant.id, idOrName, query);
+    const cached = this.resolved.peek(tenant.id, idOrName, query, identity.allowSecrets);
     if (!cached) return false;
     res.setHeader('X-Content-Type-Options', 'nosniff');
     (res.locals as { metricsRoute?: string }).metricsRoute = '/internal/v1/agents/:idOrName/config';

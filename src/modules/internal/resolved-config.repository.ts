@@ -17,6 +17,14 @@ export interface StoredVersion {
   configHash: string;
 }
 
+/** A component as stored (secrets sealed), for expanding references. */
+export interface StoredComponent {
+  name: string;
+  type: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -68,6 +76,17 @@ export class ResolvedConfigRepository {
           configHash: row.config_hash,
         }
       : null;
+  }
+
+  /** The tenant's components by name: those named, or all of them. */
+  async components(tenantId: string, names?: string[]): Promise<Map<string, StoredComponent>> {
+    if (names && names.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT name, type, enabled, config FROM components
+       WHERE tenant_id = $1 ${names ? 'AND name = ANY($2::text[])' : ''}`,
+      names ? [tenantId, names] : [tenantId],
+    )) as StoredComponent[];
+    return new Map(rows.map((row) => [row.name, row]));
   }
 
   /** Every active agent at its latest version, with its labels, by name. */
