@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { MetricsController } from './metrics.controller';
+import { MetricsRepository } from './metrics.repository';
+import { MetricsService } from './metrics.service';
 import { PrometheusController } from './prometheus.controller';
 import { PrometheusService } from './prometheus.service';
 
-/** `/metrics` for Prometheus; the tenant-facing `/api/v1/metrics` routes join it. */
+/** `/api/v1/metrics` for tenants and operators, and `/metrics` for Prometheus. */
 @Module({
-  controllers: [PrometheusController],
-  providers: [PrometheusService],
+  controllers: [MetricsController, PrometheusController],
+  providers: [MetricsRepository, MetricsService, PrometheusService],
 })
 export class MetricsModule {}

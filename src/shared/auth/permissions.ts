@@ -50,10 +50,13 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
 };
 
 /** Granted by the platform-operator flag, whatever the roles. */
-export const PLATFORM_PERMISSIONS: readonly Permission[] = [Permission.TenantManage];
+export const PLATFORM_PERMISSIONS: readonly Permission[] = [Permission.TenantManage, Permission.MetricsRead];
 
-/** Permissions that act on the platform rather than inside one tenant. */
-export const TENANTLESS_PERMISSIONS: ReadonlySet<Permission> = new Set([Permission.TenantManage]);
+/** Permissions that act on the platform rather than inside one tenant (system metrics: across tenants). */
+export const TENANTLESS_PERMISSIONS: ReadonlySet<Permission> = new Set([
+  Permission.TenantManage,
+  Permission.MetricsRead,
+]);
 
 export function permissionsFor(roles: readonly Role[], platform: boolean): Set<Permission> {
   const granted = new Set<Permission>();
