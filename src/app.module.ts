@@ -5,10 +5,13 @@ import { AgentsModule } from './modules/agents/agents.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { BootstrapModule } from './modules/bootstrap/bootstrap.module';
+import { ChatModule } from './modules/chat/chat.module';
+import { CheckpointsModule } from './modules/checkpoints/checkpoints.module';
 import { ConfigModule } from './modules/config/config.module';
 import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { InternalModule } from './modules/internal/internal.module';
+import { RunsModule } from './modules/runs/runs.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { TemplatesModule } from './modules/templates/templates.module';
 import { TenantsModule } from './modules/tenants/tenants.module';
@@ -50,6 +53,9 @@ export class AppModule {
         EventsModule,
         InternalModule,
         ConfigModule,
+        RunsModule,
+        ChatModule,
+        CheckpointsModule,
         MetricsModule,
         BootstrapModule,
       ],

@@ -506,6 +506,8 @@ export interface paths {
     /**
      * The resolved configuration of an active agent by id or name, at `label` (default `latest`) or
      *     `version`. `ETag` is the config hash; send it as `If-None-Match` to get 304 while unchanged.
+     *     Named components are expanded; their secrets are decrypted for a key created with
+     *     `allow_secrets`, masked for any other.
      */
     get: operations['getInternalAgentConfig'];
     put?: never;
@@ -655,6 +657,257 @@ export interface paths {
     post?: never;
     /** Deletes a component; 409 COMPONENT_IN_USE naming the agents that still use it. */
     delete: operations['deleteComponent'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists your tenant's runs, newest first, by agent, user, session and status. */
+    get: operations['listRuns'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A run with its steps: messages sent, model response, tool calls and metrics of each. */
+    get: operations['getRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The run's stored event log in seq order, paged: the same events that were streamed. */
+    get: operations['listRunEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Joins the run's events as Server-Sent Events (`id:` = seq): replays the stored events after
+     *     `Last-Event-ID` (or `?after=`), then follows live ones, from whichever instance executes it.
+     *     Ends after `run_completed`, `run_failed` or `run_cancelled`.
+     */
+    get: operations['streamRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Asks the run to pause at its next step boundary (wherever it executes); 409 unless running. */
+    post: operations['pauseRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise. */
+    post: operations['resumeRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancels the run, aborting its in-flight model call; 409 once it has ended. */
+    post: operations['cancelRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runs/{id}/checkpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The run's checkpoints: automatic after each step and on pause, and those made on request. */
+    get: operations['listRunCheckpoints'];
+    put?: never;
+    /** Marks the run's latest state (its last completed step) as a named checkpoint. */
+    post: operations['createRunCheckpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/chat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sends a message to an agent. With `stream: true`, answers `text/event-stream` with the run's
+     *     events (`id:` = seq; join again later with `GET /runs/{id}/stream`); otherwise waits and
+     *     answers `{run_id, response, metrics}`. 409 for an inactive agent or a busy session
+     *     (`multitask: reject`), 429 over your tier's concurrent runs, 502 when the run fails.
+     */
+    post: operations['chat'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkpoints/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A checkpoint with its messages, metrics and the agent configuration in force. */
+    get: operations['getCheckpoint'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkpoints/{id}/restore': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Continues from the checkpoint: a new run (default) or the same run when it is not in progress. */
+    post: operations['restoreCheckpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/checkpoints/{id}/fork': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Starts a new run from the checkpoint with changes (system prompt, query), linked to its parent. */
+    post: operations['forkCheckpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/metrics/agents/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An agent's finished runs in a period: totals, a series with every bucket present (empty ones
+     *     as zeros) and the same split by agent version. Periods align to whole hours (UTC).
+     */
+    get: operations['getAgentMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/metrics/system': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your tenant's totals; for platform operators, every tenant's with a per-tenant breakdown. */
+    get: operations['getSystemMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -1636,6 +1889,284 @@ export interface components {
       success: boolean;
       message: string;
       findings: components['schemas']['FindingDto'][];
+    };
+    RunMetricsDto: {
+      prompt_tokens: number;
+      completion_tokens: number;
+      total_tokens: number;
+      duration: number;
+      steps: number;
+    };
+    RunResponseDto: {
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+      id: string;
+      agent_id: string;
+      agent_version: number;
+      /** @description The label the run was started with, if any. */
+      agent_label: string | null;
+      user_id: string | null;
+      session_id: string;
+      input_query: string;
+      response_content: string | null;
+      /** @description Why the run failed, if it did. */
+      error: string | null;
+      metrics: components['schemas']['RunMetricsDto'];
+      parent_run_id: string | null;
+      forked_from_checkpoint_id: string | null;
+      created_at: string;
+      updated_at: string;
+    };
+    RunListResponseDto: {
+      total: number;
+      limit: number;
+      offset: number;
+      items: components['schemas']['RunResponseDto'][];
+    };
+    RunStepDto: {
+      step_num: number;
+      type: string;
+      /** @description The messages sent to the model. */
+      messages: Record<string, never>[];
+      model_response: {
+        [key: string]: unknown;
+      } | null;
+      tool_calls: Record<string, never>[];
+      metrics: {
+        [key: string]: number;
+      };
+    };
+    RunDetailResponseDto: {
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+      id: string;
+      agent_id: string;
+      agent_version: number;
+      /** @description The label the run was started with, if any. */
+      agent_label: string | null;
+      user_id: string | null;
+      session_id: string;
+      input_query: string;
+      response_content: string | null;
+      /** @description Why the run failed, if it did. */
+      error: string | null;
+      metrics: components['schemas']['RunMetricsDto'];
+      parent_run_id: string | null;
+      forked_from_checkpoint_id: string | null;
+      created_at: string;
+      updated_at: string;
+      steps: components['schemas']['RunStepDto'][];
+    };
+    RunEventDto: {
+      seq: number;
+      type: string;
+      timestamp: string;
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    RunEventListResponseDto: {
+      run_id: string;
+      total: number;
+      events: components['schemas']['RunEventDto'][];
+    };
+    RunControlResponseDto: {
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+      run_id: string;
+      message: string;
+    };
+    CheckpointSummaryDto: {
+      id: string;
+      step_num: number;
+      description: string | null;
+      tags: string[];
+      created_at: string;
+      message_count: number;
+      total_tokens: number;
+    };
+    CheckpointListResponseDto: {
+      run_id: string;
+      total: number;
+      checkpoints: components['schemas']['CheckpointSummaryDto'][];
+    };
+    CreateCheckpointDto: {
+      /** @description What this checkpoint marks. */
+      description?: string;
+      /** @description Free tags. */
+      tags?: string[];
+    };
+    ChatRequestDto: {
+      /** @description The agent's id (or name). */
+      agent_id: string;
+      /** @description The user's message. */
+      message: string;
+      /** @description Who is chatting (free text, for filtering runs). */
+      user_id?: string;
+      /** @description The conversation: runs of one session see its earlier messages. A new one when absent. */
+      session_id?: string;
+      /** @description Server-Sent Events when true, one JSON answer otherwise. */
+      stream?: boolean;
+      /** @description Run the version this label points at (default: latest). Excludes `version`. */
+      label?: string;
+      /** @description Run this version. Excludes `label`. */
+      version?: number;
+      /**
+       * @description When the session already has a run in progress: `reject` (409, default), `enqueue`, or `interrupt` (cancels it).
+       * @enum {string}
+       */
+      multitask?: 'reject' | 'enqueue' | 'interrupt';
+      /**
+       * @description When a streaming client goes away: `continue` (default) or `cancel` the run.
+       * @enum {string}
+       */
+      on_disconnect?: 'continue' | 'cancel';
+    };
+    ChatResponseDto: {
+      run_id: string;
+      session_id: string;
+      response: string;
+      metrics: components['schemas']['RunMetricsDto'];
+    };
+    CheckpointResponseDto: {
+      id: string;
+      run_id: string;
+      step_num: number;
+      /** @description The run's status when the checkpoint was taken. */
+      status: string;
+      messages: Record<string, never>[];
+      metrics: {
+        [key: string]: number;
+      };
+      /** @description The agent configuration in force. */
+      agent_config: {
+        [key: string]: unknown;
+      };
+      description: string | null;
+      tags: string[];
+      created_at: string;
+    };
+    CheckpointModificationsDto: {
+      /** @description Replaces the run's query (its last user message). */
+      modified_query?: string;
+      /** @description Replaces the system prompt (fork only). */
+      system_prompt?: string;
+    };
+    RestoreCheckpointDto: {
+      /** @description A new run from the checkpoint (default), or the same run continued from it. */
+      create_new_run?: boolean;
+      modifications?: components['schemas']['CheckpointModificationsDto'];
+    };
+    RestoreCheckpointResponseDto: {
+      new_run_id: string;
+      message: string;
+    };
+    ForkCheckpointDto: {
+      /** @description What the fork tries. */
+      description?: string;
+      modifications?: components['schemas']['CheckpointModificationsDto'];
+    };
+    ForkCheckpointResponseDto: {
+      new_run_id: string;
+      /** @description The new run's first checkpoint, where the fork starts. */
+      checkpoint_id: string;
+      message: string;
+    };
+    MetricsPeriodDto: {
+      start: string;
+      end: string;
+    };
+    RunTotalsDto: {
+      /** @description Runs that finished (completed, failed or cancelled) and started in the period. */
+      total_runs: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+      /** @description completed / total_runs; 0 without runs. */
+      success_rate: number;
+      /** @description Mean duration in seconds. */
+      avg_duration: number;
+      /** @description 95th percentile of durations in seconds (upper bound of its histogram bucket). */
+      p95_duration: number;
+      total_tokens: number;
+      avg_tokens_per_run: number;
+    };
+    VersionPointDto: {
+      version: number;
+      runs: number;
+      failed: number;
+    };
+    MetricsPointDto: {
+      /** @description Bucket start (UTC). */
+      timestamp: string;
+      runs: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+      tokens: number;
+      avg_duration: number;
+      /** @description The bucket's runs by agent version (versions without runs left out). */
+      by_version: components['schemas']['VersionPointDto'][];
+    };
+    VersionTotalsDto: {
+      /** @description Runs that finished (completed, failed or cancelled) and started in the period. */
+      total_runs: number;
+      completed: number;
+      failed: number;
+      cancelled: number;
+      /** @description completed / total_runs; 0 without runs. */
+      success_rate: number;
+      /** @description Mean duration in seconds. */
+      avg_duration: number;
+      /** @description 95th percentile of durations in seconds (upper bound of its histogram bucket). */
+      p95_duration: number;
+      total_tokens: number;
+      avg_tokens_per_run: number;
+      version: number;
+    };
+    AgentMetricsResponseDto: {
+      agent_id: string;
+      granularity: string;
+      period: components['schemas']['MetricsPeriodDto'];
+      metrics: components['schemas']['RunTotalsDto'];
+      /** @description Runs queued, running or paused right now. */
+      in_progress: number;
+      /** @description Every bucket of the period, empty ones as zeros. */
+      timeseries: components['schemas']['MetricsPointDto'][];
+      /** @description Totals per agent version, so a bad version shows itself. */
+      by_version: components['schemas']['VersionTotalsDto'][];
+    };
+    TenantSystemTotalsDto: {
+      tenant_id: string;
+      slug: string;
+      total_agents: number;
+      /** @description Finished runs, all time. */
+      total_runs: number;
+      /** @description Runs queued, running or paused now. */
+      active_runs: number;
+      /** @description Tokens of runs started today (UTC). */
+      total_tokens_today: number;
+      /** @description Mean run duration over the last 24 hours, in seconds. */
+      avg_response_time: number;
+      /** @description failed / finished over the last 24 hours. */
+      error_rate: number;
+    };
+    SystemMetricsResponseDto: {
+      /** @description `tenant` for a tenant's users; `platform` (every tenant) for platform operators. */
+      scope: string;
+      /** @description Platform operators only: the same figures per tenant. */
+      tenants?: components['schemas']['TenantSystemTotalsDto'][];
+      total_agents: number;
+      /** @description Finished runs, all time. */
+      total_runs: number;
+      /** @description Runs queued, running or paused now. */
+      active_runs: number;
+      /** @description Tokens of runs started today (UTC). */
+      total_tokens_today: number;
+      /** @description Mean run duration over the last 24 hours, in seconds. */
+      avg_response_time: number;
+      /** @description failed / finished over the last 24 hours. */
+      error_rate: number;
     };
   };
   responses: never;
@@ -5131,6 +5662,1076 @@ export interface operations {
       };
       /** @description If-Match is stale */
       412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  listRuns: {
+    parameters: {
+      query: {
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+        /** @description Only runs of this agent. */
+        agent_id?: string;
+        /** @description Only runs of this user. */
+        user_id?: string;
+        /** @description Only runs of this session (conversation). */
+        session_id?: string;
+        /** @description Only runs in this state. */
+        status?: 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunListResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunDetailResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  listRunEvents: {
+    parameters: {
+      query: {
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunEventListResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  streamRun: {
+    parameters: {
+      query?: {
+        after?: unknown;
+      };
+      header?: {
+        /** @description The last seq you received */
+        'Last-Event-ID'?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream of run events */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  pauseRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunControlResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:control` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  resumeRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunControlResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:control` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  cancelRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunControlResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:control` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  listRunCheckpoints: {
+    parameters: {
+      query: {
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointListResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  createRunCheckpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCheckpointDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointSummaryDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:control` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  chat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChatRequestDto'];
+      };
+    };
+    responses: {
+      /** @description JSON, or text/event-stream when stream is true */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChatResponseDto'];
+          'text/event-stream': components['schemas']['ChatResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `agent:execute` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Valid JSON that breaks a rule */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getCheckpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CheckpointResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  restoreCheckpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RestoreCheckpointDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RestoreCheckpointResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:control` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  forkCheckpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ForkCheckpointDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ForkCheckpointResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `run:control` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getAgentMetrics: {
+    parameters: {
+      query: {
+        /** @description Start of the period (ISO 8601); default: 24 hours, 30 days or 12 weeks before end_time. */
+        start_time?: string;
+        /** @description End of the period, exclusive (ISO 8601); default: now. */
+        end_time?: string;
+        /** @description Width of the time-series buckets (UTC; weeks start on Monday). */
+        granularity: 'hour' | 'day' | 'week';
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentMetricsResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `metrics:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Not found in your tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  getSystemMetrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SystemMetricsResponseDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `metrics:read` */
+      403: {
         headers: {
           [name: string]: unknown;
         };

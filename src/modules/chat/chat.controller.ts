@@ -1,0 +1,42 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
+import { Permission } from '../../shared/auth/permissions';
+import type { TenantPrincipal } from '../../shared/auth/principal';
+import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
+import { RunStreamOpener } from '../runs/run-stream-opener';
+import { ChatService } from './chat.service';
+import { ChatRequestDto } from './dto/chat-request.dto';
+import { ChatResponseDto } from './dto/chat-response.dto';
+
+@ApiTags('chat')
+@Controller('chat')
+export class ChatController {
+  constructor(
+    private readonly chatService: ChatService,
+    private readonly opener: RunStreamOpener,
+  ) {}
+
+  /**
+   * Sends a message to an agent. With `stream: true`, answers `text/event-stream` with the run's
+   * events (`id:` = seq; join again later with `GET /runs/{id}/stream`); otherwise waits and
+   * answers `{run_id, response, metrics}`. 409 for an inactive agent or a busy session
+   * (`multitask: reject`), 429 over your tier's concurrent runs, 502 when the run fails.
+   */
+  @Post()
+  @HttpCode(200)
+  @RequirePermission(Permission.AgentExecute)
+  @ApiProduces('application/json', 'text/event-stream')
+  @ApiOkResponse({ type: ChatResponseDto, description: 'JSON, or text/event-stream when stream is true' })
+  @ApiErrors(400, 404, 409, 422)
+  async chat(
+    @CurrentTenant() principal: TenantPrincipal,
+    @Body() dto: ChatRequestDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    // The response is written here in both modes: Nest must not end an SSE response it did not open.
+    if (dto.stream) await this.chatService.stream(principal, dto, () => this.opener.open(res));
+    else res.status(200).json(await this.chatService.answer(principal, dto));
+  }
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { TenantPrincipal } from '../../shared/auth/principal';
+import type { SseStream } from '../../shared/http/sse';
+import { toRunResponse } from '../runs/dto/run-response.dto';
+import { runError } from '../runs/runs.errors';
+import { RunsService } from '../runs/runs.service';
+import type { ChatRequestDto } from './dto/chat-request.dto';
+import type { ChatResponseDto } from './dto/chat-response.dto';
+
+/** Chat: a message becomes a run of the agent, streamed as it happens or answered when done. */
+@Injectable()
+export class ChatService {
+  constructor(private readonly runs: RunsService) {}
+
+  /** Admits the run (errors are JSON envelopes), then opens the stream and follows the run. */
+  async stream(principal: TenantPrincipal, dto: ChatRequestDto, open: () => SseStream): Promise<void> {
+    const run = await this.runs.create(principal, this.toNewRun(dto));
+    await this.runs.follow(principal.tenant.id, run, open());
+  }
+
+  async answer(principal: TenantPrincipal, dto: ChatRequestDto): Promise<ChatResponseDto> {
+    const created = await this.runs.create(principal, this.toNewRun(dto));
+    const run = await this.runs.waitForEnd(principal.tenant.id, created.id);
+    const detail = [{ code: run.status, message: run.error ?? `the run is ${run.status}`, run_id: run.id }];
+    if (run.status === 'failed')
+      throw runError('RUN_FAILED', `The run failed: ${run.error ?? 'unknown reason'}`, detail);
+    if (run.status !== 'completed') throw runError('RUN_CANCELLED', `The run ended ${run.status}`, detail);
+    const response = toRunResponse(run);
+    return {
+      run_id: run.id,
+      session_id: run.sessionId,
+      response: run.responseContent ?? '',
+      metrics: response.metrics,
+    };
+  }
+
+  private toNewRun(dto: ChatRequestDto) {
+    return {
+      agentIdOrName: dto.agent_id,
+      label: dto.label,
+      version: dto.version,
+      message: dto.message,
+      userId: dto.user_id ?? null,
+      sessionId: dto.session_id ?? randomUUID(),
+      multitask: dto.multitask ?? 'reject',
+      onDisconnect: dto.on_disconnect ?? 'continue',
+    };
+  }
+}

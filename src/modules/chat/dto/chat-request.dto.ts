@@ -1,0 +1,72 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { IsStorableText } from '../../agents/agent-validators';
+
+export const MULTITASK_MODES = ['reject', 'enqueue', 'interrupt'] as const;
+export const ON_DISCONNECT_MODES = ['continue', 'cancel'] as const;
+
+/** `POST /chat`: one message to an agent, answered as a run. */
+export class ChatRequestDto {
+  /** The agent's id (or name). */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  agent_id: string;
+
+  /** The user's message. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100_000)
+  @IsStorableText()
+  message: string;
+
+  /** Who is chatting (free text, for filtering runs). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  user_id?: string;
+
+  /** The conversation: runs of one session see its earlier messages. A new one when absent. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\w.:-]{1,200}$/)
+  session_id?: string;
+
+  /** Server-Sent Events when true, one JSON answer otherwise. */
+  @IsOptional()
+  @IsBoolean()
+  stream?: boolean;
+
+  /** Run the version this label points at (default: latest). Excludes `version`. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9_.-]{0,62}$/)
+  label?: string;
+
+  /** Run this version. Excludes `label`. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+
+  /** When the session already has a run in progress: `reject` (409, default), `enqueue`, or `interrupt` (cancels it). */
+  @IsOptional()
+  @IsIn(MULTITASK_MODES)
+  multitask?: (typeof MULTITASK_MODES)[number];
+
+  /** When a streaming client goes away: `continue` (default) or `cancel` the run. */
+  @IsOptional()
+  @IsIn(ON_DISCONNECT_MODES)
+  on_disconnect?: (typeof ON_DISCONNECT_MODES)[number];
+}

@@ -1,0 +1,176 @@
+/**
+ * The configuration a run executes, normalised from the resolved agent configuration. The model
+ * may be inline on the agent (`{provider, model, base_url, …}`) or a model component expanded by
+ * the resolved config (same field names); tools may be built-in names or expanded tool components.
+ */
+
+export interface ModelSpec {
+  provider: string;
+  model: string;
+  base_url?: string;
+  api_key?: string;
+  temperature?: number;
+  max_tokens?: number;
+  timeout_ms?: number;
+  /** `scripted`: the replies, in order (a string, or `{content, tool_calls, delay_ms, error}`). */
+  replies?: unknown[];
+  /** `scripted`: pause between streamed tokens, in ms. */
+  token_delay_ms?: number;
+}
+
+export type ToolRunnerSpec =
+  | { type: 'builtin'; name: string }
+  | {
+      type: 'http';
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      timeout_ms: number;
+      max_response_bytes: number;
+    };
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  runner: ToolRunnerSpec;
+}
+
+export interface RunConfig {
+  systemPrompt: string | null;
+  /** Static knowledge documents (a knowledge component), appended to the system prompt. */
+  knowledge: string | null;
+  /** Most earlier session messages a run sees (a memory component's session window). */
+  historyMessages: number;
+  model: ModelSpec | null;
+  tools: ToolSpec[];
+  maxSteps: number;
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+}
+
+export const DEFAULT_MAX_STEPS = 10;
+/** Session messages a run sees when no memory component sets a window. */
+export const DEFAULT_HISTORY_MESSAGES = 40;
+const HTTP_TOOL_TIMEOUT_MS = 10_000;
+const HTTP_TOOL_MAX_BYTES = 64 * 1024;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The built-in tools, offered by name. */
+export const BUILTIN_TOOLS: Readonly<Record<string, ToolSpec>> = {
+  calculator: {
+    name: 'calculator',
+    description: 'Evaluates an arithmetic expression (+ - * / ^ %, parentheses) and returns the number',
+    parameters: {
+      type: 'object',
+      properties: { expression: { type: 'string', minLength: 1, maxLength: 1000 } },
+      required: ['expression'],
+      additionalProperties: false,
+    },
+    runner: { type: 'builtin', name: 'calculator' },
+  },
+  current_time: {
+    name: 'current_time',
+    description: 'Returns the current date and time (ISO 8601, UTC, or in the given IANA time zone)',
+    parameters: {
+      type: 'object',
+      properties: { timezone: { type: 'string', maxLength: 64 } },
+      additionalProperties: false,
+    },
+    runner: { type: 'builtin', name: 'current_time' },
+  },
+};
+
+function toModelSpec(value: unknown): ModelSpec | null {
+  if (!isObject(value) || typeof value.provider !== 'string') return null;
+  return {
+    provider: value.provider,
+    model: str(value.model) ?? 'default',
+    base_url: str(value.base_url),
+    api_key: str(value.api_key),
+    temperature: num(value.temperature),
+    max_tokens: num(value.max_tokens),
+    timeout_ms: num(value.timeout_ms),
+    replies: Array.isArray(value.replies) ? value.replies : undefined,
+    token_delay_ms: num(value.token_delay_ms),
+  };
+}
+
+function toRunner(name: string, value: unknown): ToolRunnerSpec | null {
+  if (typeof value === 'string') return BUILTIN_TOOLS[value] ? { type: 'builtin', name: value } : null;
+  if (!isObject(value)) return BUILTIN_TOOLS[name] ? { type: 'builtin', name } : null;
+  const builtin = str(value.builtin) ?? (value.type === 'builtin' ? (str(value.name) ?? name) : undefined);
+  if (builtin) return BUILTIN_TOOLS[builtin] ? { type: 'builtin', name: builtin } : null;
+  const http = isObject(value.http) ? value.http : value;
+  const url = str(http.url);
+  if (!url) return null;
+  const headers = isObject(http.headers)
+    ? Object.fromEntries(Object.entries(http.headers).filter(([, v]) => typeof v === 'string'))
+    : {};
+  return {
+    type: 'http',
+    url,
+    method: (str(http.method) ?? 'POST').toUpperCase(),
+    headers: headers as Record<string, string>,
+    timeout_ms: num(http.timeout_ms) ?? HTTP_TOOL_TIMEOUT_MS,
+    max_response_bytes: num(http.max_response_bytes) ?? HTTP_TOOL_MAX_BYTES,
+  };
+}
+
+function toToolSpec(value: unknown): ToolSpec | null {
+  if (typeof value === 'string') return BUILTIN_TOOLS[value] ?? null;
+  if (!isObject(value) || typeof value.name !== 'string') return null;
+  const runner = toRunner(value.name, value.runner ?? value.builtin ?? value.http ?? value);
+  if (!runner) return null;
+  const builtin = runner.type === 'builtin' ? BUILTIN_TOOLS[runner.name] : undefined;
+  return {
+    name: value.name,
+    description: str(value.description) ?? builtin?.description ?? value.name,
+    parameters: isObject(value.parameters)
+      ? value.parameters
+      : (builtin?.parameters ?? { type: 'object', properties: {} }),
+    runner,
+  };
+}
+
+/** Normalises an agent configuration (as stored on a run) into what the loop needs. */
+export function toRunConfig(config: Record<string, unknown>): RunConfig {
+  const params = isObject(config.config) ? config.config : {};
+  const tools = Array.isArray(config.tools) ? config.tools.map(toToolSpec) : [];
+  const maxSteps = num(params.max_steps);
+  const memory =
+    isObject(config.memory) && isObject(config.memory.session_window) ? config.memory.session_window : {};
+  const staticText =
+    isObject(config.knowledge) && isObject(config.knowledge.static_text) ? config.knowledge.static_text : {};
+  const documents = Array.isArray(staticText.documents) ? staticText.documents.filter(isObject) : [];
+  return {
+    systemPrompt: str(config.system_prompt) ?? null,
+    knowledge: documents.length
+      ? documents
+          .map((doc) =>
+            str(doc.title) ? `# ${String(doc.title)}\n${String(doc.content)}` : String(doc.content),
+          )
+          .join('\n\n')
+      : null,
+    historyMessages: num(memory.max_messages) ?? DEFAULT_HISTORY_MESSAGES,
+    model: toModelSpec(config.model),
+    // A tool name that is neither built in nor expanded is not offered to the model.
+    tools: tools.filter((tool): tool is ToolSpec => tool !== null),
+    maxSteps: maxSteps && maxSteps >= 1 ? Math.floor(maxSteps) : DEFAULT_MAX_STEPS,
+    temperature: num(params.temperature),
+    topP: num(params.top_p),
+    maxTokens: num(params.max_tokens),
+  };
+}

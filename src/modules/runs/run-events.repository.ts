@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
+import { RunEventEntity } from './run-event.entity';
+
+/** An event as streamed and stored. */
+export interface RunEvent {
+  seq: number;
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+export function toRunEvent(row: RunEventEntity): RunEvent {
+  return { seq: row.seq, type: row.type, timestamp: row.createdAt.toISOString(), data: row.data };
+}
+
+@Injectable()
+export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> {
+  constructor(dataSource: DataSource) {
+    super(dataSource, RunEventEntity);
+  }
+
+  /** Writes a batch of events in one statement. */
+  async insertBatch(
+    tenantId: string,
+    runId: string,
+    events: RunEvent[],
+    manager?: EntityManager,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    const params: unknown[] = [runId, tenantId];
+    const rows = events.map((event) => {
+      params.push(event.seq, event.type, JSON.stringify(event.data), event.timestamp);
+      const n = params.length;
+      return `($1, $${n - 3}, $2, $${n - 2}, $${n - 1}::jsonb, $${n}::timestamptz)`;
+    });
+    await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO run_events (run_id, seq, tenant_id, type, data, created_at) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+
+  /** Appends one event after the highest stored seq (for runs no instance is executing). */
+  async append(
+    tenantId: string,
+    runId: string,
+    type: string,
+    data: Record<string, unknown>,
+    manager?: EntityManager,
+  ): Promise<RunEvent> {
+    const rows = (await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO run_events (run_id, seq, tenant_id, type, data)
+       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4::jsonb FROM run_events WHERE run_id = $1
+       RETURNING seq, created_at`,
+      [runId, tenantId, type, JSON.stringify(data)],
+    )) as Array<{ seq: number; created_at: Date }>;
+    return { seq: rows[0].seq, type, timestamp: new Date(rows[0].created_at).toISOString(), data };
+  }
+
+  async maxSeq(tenantId: string, runId: string, manager?: EntityManager): Promise<number> {
+    const row = await this.scopedQuery(tenantId, 'e', manager)
+      .andWhere('e.run_id = :runId', { runId })
+      .select('MAX(e.seq)', 'max')
+      .getRawOne<{ max: number | null }>();
+    return Number(row?.max ?? 0);
+  }
+
+  async after(tenantId: string, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
+    const rows = await this.scopedQuery(tenantId, 'e')
+      .andWhere('e.run_id = :runId AND e.seq > :afterSeq', { runId, afterSeq })
+      .orderBy('e.seq', 'ASC')
+      .take(limit)
+      .getMany();
+    return rows.map(toRunEvent);
+  }
+
+  async page(tenantId: string, runId: string, offset: number, limit: number): Promise<[RunEvent[], number]> {
+    const [rows, total] = await this.findAndCountScoped(tenantId, {
+      where: { runId },
+      order: { seq: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+    return [rows.map(toRunEvent), total];
+  }
+}

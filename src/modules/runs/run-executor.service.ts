@@ -1,0 +1,494 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { MessageBus } from '../../shared/events/message-bus';
+import { APP_SETTINGS } from '../../shared/settings/settings.module';
+import type { AppSettings } from '../../shared/settings/settings';
+import { ResolvedConfigService } from '../internal/resolved-config.service';
+import { CheckpointEntity } from './checkpoint.entity';
+import { CheckpointsRepository } from './checkpoints.repository';
+import { ChatMessage, ModelError, ModelProvider, ModelTurn } from './providers/model-provider';
+import { OpenAiProvider } from './providers/openai.provider';
+import { ScriptedProvider } from './providers/scripted.provider';
+import { RunConfig, toRunConfig } from './run-config';
+import { RunEventHub } from './run-event-hub';
+import { RunEventLog } from './run-event-log';
+import { RunEntity, RunIntent, RunMetrics } from './run.entity';
+import { RunEventsRepository } from './run-events.repository';
+import { RunStepsRepository } from './run-steps.repository';
+import { RunsRepository } from './runs.repository';
+import { ToolRunner } from './tools/tool-runner';
+
+/** Where an execution starts: the conversation so far (without the system prompt), its step and metrics. */
+export interface RunState {
+  messages: ChatMessage[];
+  stepNum: number;
+  metrics: RunMetrics;
+  /** Set when continuing from a checkpoint (resume, restore). */
+  checkpointId?: string;
+}
+
+export const CONTROL_CHANNEL = 'run-control';
+
+interface ControlMessage {
+  run_id: string;
+  intent: RunIntent;
+}
+
+/** Why an execution stops early. */
+type StopReason = 'cancel' | 'lost';
+
+interface Execution {
+  run: RunEntity;
+  abort: AbortController;
+  intent: RunIntent | null;
+  stop: StopReason | null;
+  done: Promise<void>;
+}
+
+export function emptyMetrics(): RunMetrics {
+  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, duration: 0, steps: 0 };
+}
+
+/**
+ * Executes runs on this instance: the model/tool loop, its event log and checkpoints, pause and
+ * cancel (by bus message, or by the stored intent read back with each heartbeat), the heartbeat
+ * itself and the sweep that marks the runs of dead instances interrupted.
+ */
+@Injectable()
+export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('RunExecutor');
+  private readonly executions = new Map<string, Execution>();
+  private readonly providers: Record<string, ModelProvider> = {
+    openai: new OpenAiProvider(),
+    scripted: new ScriptedProvider(),
+  };
+  private readonly tools: ToolRunner;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: () => void = () => undefined;
+  private ticking = false;
+
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly events: RunEventsRepository,
+    private readonly steps: RunStepsRepository,
+    private readonly checkpoints: CheckpointsRepository,
+    private readonly hub: RunEventHub,
+    private readonly bus: MessageBus,
+    private readonly configs: ResolvedConfigService,
+    @Inject(APP_SETTINGS) private readonly settings: AppSettings,
+  ) {
+    this.tools = new ToolRunner({ allowHosts: settings.runs.httpToolAllowHosts });
+  }
+
+  get instanceId(): string {
+    return this.hub.instanceId;
+  }
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.bus.subscribe(CONTROL_CHANNEL, (payload) => {
+      const message = payload as ControlMessage;
+      const execution = this.executions.get(message.run_id);
+      if (execution) this.apply(execution, message.intent);
+    });
+    this.timer = setInterval(() => void this.tick(), this.settings.runs.heartbeatMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    // Stop executing without touching the runs: another instance's sweep marks them interrupted.
+    for (const execution of this.executions.values()) {
+      execution.stop = 'lost';
+      execution.abort.abort();
+    }
+    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+  }
+
+  isExecuting(runId: string): boolean {
+    return this.executions.has(runId);
+  }
+
+  /** Resolves when this instance stops executing the run (at once if it is not). */
+  async settled(runId: string): Promise<void> {
+    await this.executions.get(runId)?.done;
+  }
+
+  /** Tells the instance executing a run (this or another) to pause or cancel it. */
+  async signal(runId: string, intent: RunIntent): Promise<void> {
+    const local = this.executions.get(runId);
+    if (local) this.apply(local, intent);
+    else
+      await this.bus
+        .publish(CONTROL_CHANNEL, { run_id: runId, intent } satisfies ControlMessage)
+        .catch(() => undefined);
+  }
+
+  /** The conversation a fresh run starts with: the session's earlier turns, then its input. */
+  async initialState(run: RunEntity): Promise<RunState> {
+    const window = toRunConfig(run.config).historyMessages;
+    const history = await this.runs.sessionHistory(
+      run.tenantId,
+      run.sessionId,
+      run.createdAt,
+      Math.ceil(window / 2),
+    );
+    const earlier: ChatMessage[] = [];
+    for (const turn of history) {
+      earlier.push({ role: 'user', content: turn.inputQuery });
+      earlier.push({ role: 'assistant', content: turn.responseContent ?? '' });
+    }
+    const messages: ChatMessage[] = [
+      ...earlier.slice(Math.max(0, earlier.length - window)),
+      { role: 'user', content: run.inputQuery },
+    ];
+    return { messages, stepNum: 0, metrics: emptyMetrics() };
+  }
+
+  /** The state a checkpoint holds, ready to continue: a final answer at its end is dropped, so it is asked again. */
+  stateOf(checkpoint: CheckpointEntity, modifiedQuery?: string): RunState {
+    const messages = structuredClone(checkpoint.messages) as ChatMessage[];
+    let stepNum = checkpoint.stepNum;
+    const last = messages[messages.length - 1];
+    if (last?.role === 'assistant' && !last.tool_calls?.length) {
+      messages.pop();
+      stepNum = Math.max(0, stepNum - 1);
+    }
+    if (modifiedQuery !== undefined) {
+      const index = messages.map((m) => m.role).lastIndexOf('user');
+      if (index >= 0)
+        messages.splice(index, messages.length - index, { role: 'user', content: modifiedQuery });
+      else messages.push({ role: 'user', content: modifiedQuery });
+    }
+    const metrics = { ...emptyMetrics(), ...(checkpoint.metrics as Partial<RunMetrics>) };
+    return { messages, stepNum, metrics, checkpointId: checkpoint.id };
+  }
+
+  /**
+   * Starts executing a run this instance has claimed (status `running`, `instance_id` = ours).
+   * Returns at once; `settled(run.id)` waits for the end.
+   */
+  start(run: RunEntity, state: RunState, resumed = false): void {
+    const execution: Execution = {
+      run,
+      abort: new AbortController(),
+      intent: null,
+      stop: null,
+      done: Promise.resolve(),
+    };
+    this.executions.set(run.id, execution);
+    execution.done = this.execute(execution, state, resumed)
+      .catch((error: Error) => this.logger.error({ err: error, runId: run.id }, 'run execution crashed'))
+      .finally(() => {
+        this.executions.delete(run.id);
+        void this.startNextQueued(run);
+      });
+  }
+
+  private apply(execution: Execution, intent: RunIntent): void {
+    if (intent === 'cancel') {
+      execution.intent = 'cancel';
+      execution.stop = 'cancel';
+      execution.abort.abort();
+    } else if (execution.intent === null) {
+      execution.intent = 'pause';
+    }
+  }
+
+  private async execute(execution: Execution, state: RunState, resumed: boolean): Promise<void> {
+    const { run } = execution;
+    const tenantId = run.tenantId;
+    const log = new RunEventLog(
+      tenantId,
+      run.id,
+      (await this.events.maxSeq(tenantId, run.id)) + 1,
+      this.events,
+      this.hub,
+      this.settings.runs.eventFlushMs,
+    );
+    const startedAt = Date.now();
+    const priorDuration = state.metrics.duration;
+    const metrics = { ...state.metrics };
+    const messages = [...state.messages];
+    let stepNum = state.stepNum;
+    let response = '';
+    const config = await this.configWithSecrets(run);
+    const transaction = <T>(work: (manager: EntityManager) => Promise<T>) => this.runs.transaction(work);
+    const elapsed = () => Math.round((priorDuration + (Date.now() - startedAt) / 1000) * 1000) / 1000;
+
+    try {
+      if (resumed) {
+        log.emit('run_resumed', { run_id: run.id, step: stepNum, checkpoint_id: state.checkpointId ?? null });
+      } else {
+        log.emit('run_started', {
+          run_id: run.id,
+          agent_id: run.agentId,
+          agent_version: run.agentVersion,
+          timestamp: new Date().toISOString(),
+          ...(state.checkpointId ? { checkpoint_id: state.checkpointId } : {}),
+        });
+      }
+      const provider = config.model ? this.providers[config.model.provider] : undefined;
+      if (!config.model || !provider) {
+        throw new ModelError(`no runnable model (provider ${config.model?.provider ?? 'missing'})`);
+      }
+      for (;;) {
+        if (execution.stop) break;
+        if (execution.intent === 'pause') {
+          metrics.duration = elapsed();
+          const checkpoint = await this.checkpoints.create(tenantId, {
+            runId: run.id,
+            stepNum,
+            status: 'paused',
+            messages,
+            metrics: { ...metrics },
+            agentConfig: run.config,
+            description: 'paused',
+            tags: [],
+            kind: 'pause',
+          });
+          await log.finish(
+            'run_paused',
+            { run_id: run.id, step: stepNum, checkpoint_id: checkpoint.id },
+            transaction,
+            (m) => this.settle(m, run, 'paused', { metrics }),
+          );
+          return;
+        }
+        if (stepNum >= config.maxSteps) break;
+        stepNum++;
+        const turn = await this.step(execution, config, log, messages, stepNum, metrics, elapsed);
+        if (!turn) break;
+        response = turn.content;
+        if (turn.toolCalls.length === 0) {
+          metrics.duration = elapsed();
+          await log.finish('run_completed', { run_id: run.id, response, metrics }, transaction, (m) =>
+            this.settle(m, run, 'completed', { metrics, responseContent: response, finishedAt: new Date() }),
+          );
+          return;
+        }
+      }
+      metrics.duration = elapsed();
+      if (execution.stop === 'cancel') {
+        await log.finish('run_cancelled', { run_id: run.id, metrics }, transaction, (m) =>
+          this.settle(m, run, 'cancelled', { metrics, finishedAt: new Date() }),
+        );
+      } else if (execution.stop === null) {
+        // max_steps reached while the model still wanted tools: the last text is the answer.
+        await log.finish(
+          'run_completed',
+          { run_id: run.id, response, metrics, finish_reason: 'max_steps' },
+          transaction,
+          (m) =>
+            this.settle(m, run, 'completed', { metrics, responseContent: response, finishedAt: new Date() }),
+        );
+      } else {
+        await log.flush().catch(() => undefined);
+      }
+    } catch (error) {
+      metrics.duration = elapsed();
+      if (execution.stop === 'lost') {
+        await log.flush().catch(() => undefined);
+      } else if (execution.stop === 'cancel') {
+        await log.finish('run_cancelled', { run_id: run.id, metrics }, transaction, (m) =>
+          this.settle(m, run, 'cancelled', { metrics, finishedAt: new Date() }),
+        );
+      } else {
+        const reason =
+          error instanceof ModelError ? error.message : `internal error: ${(error as Error).message}`;
+        if (!(error instanceof ModelError)) this.logger.error({ err: error, runId: run.id }, 'run failed');
+        await log.finish('run_failed', { run_id: run.id, error: reason, metrics }, transaction, (m) =>
+          this.settle(m, run, 'failed', { metrics, error: reason, finishedAt: new Date() }),
+        );
+      }
+    } finally {
+      log.dispose();
+    }
+  }
+
+  /**
+   * The run's configuration with component secrets (API keys, tool headers) decrypted. Runs store
+   * the masked view, so no secret lands in runs, checkpoints or their API answers; the secrets are
+   * read again from the pinned version when it executes. The run's own fields (a fork's system
+   * prompt) win; if the agent can no longer be resolved, the stored view runs as it is.
+   */
+  private async configWithSecrets(run: RunEntity): Promise<RunConfig> {
+    const stored = toRunConfig(run.config);
+    try {
+      const body = await this.configs.resolve(run.tenantId, run.agentId, { version: run.agentVersion }, true);
+      const revealed = toRunConfig(
+        (JSON.parse(body.body.toString('utf8')) as { config: Record<string, unknown> }).config,
+      );
+      if (revealed.model?.provider !== stored.model?.provider) return stored;
+      return {
+        ...stored,
+        model: revealed.model,
+        tools: revealed.tools.length === stored.tools.length ? revealed.tools : stored.tools,
+      };
+    } catch {
+      return stored;
+    }
+  }
+
+  /** One model call and the tool calls it asks for; null when the run was stopped meanwhile. */
+  private async step(
+    execution: Execution,
+    config: RunConfig,
+    log: RunEventLog,
+    messages: ChatMessage[],
+    stepNum: number,
+    metrics: RunMetrics,
+    elapsed: () => number,
+  ): Promise<ModelTurn | null> {
+    const { run } = execution;
+    const stepStarted = Date.now();
+    log.emit('step_started', { run_id: run.id, step: stepNum, type: 'llm_call' });
+    const system = [config.systemPrompt, config.knowledge && `Knowledge:\n${config.knowledge}`]
+      .filter(Boolean)
+      .join('\n\n');
+    const sent: ChatMessage[] = [
+      ...(system ? [{ role: 'system' as const, content: system }] : []),
+      ...messages,
+    ];
+    const turn = await this.providers[config.model!.provider].complete({
+      model: config.model!,
+      run: config,
+      messages: sent,
+      tools: config.tools,
+      signal: execution.abort.signal,
+      onDelta: (content) => log.emit('content_delta', { run_id: run.id, content }),
+    });
+    messages.push({
+      role: 'assistant',
+      content: turn.content,
+      ...(turn.toolCalls.length ? { tool_calls: turn.toolCalls } : {}),
+    });
+    const toolCalls: Array<Record<string, unknown>> = [];
+    for (const call of turn.toolCalls) {
+      if (execution.stop) return null;
+      let args: unknown = call.arguments;
+      try {
+        args = JSON.parse(call.arguments);
+      } catch {
+        // Shown as the raw text; the runner reports it as invalid JSON to the model.
+      }
+      log.emit('tool_call_started', { run_id: run.id, tool: call.name, call_id: call.id, args });
+      const tool = config.tools.find((t) => t.name === call.name);
+      const outcome = await this.tools.run(tool, call.name, call.arguments, execution.abort.signal);
+      log.emit('tool_call_completed', {
+        run_id: run.id,
+        tool: call.name,
+        call_id: call.id,
+        result: outcome.result,
+        ...(outcome.ok ? {} : { error: true }),
+      });
+      toolCalls.push({ call_id: call.id, tool: call.name, args, result: outcome.result, ok: outcome.ok });
+      messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.result });
+    }
+    const stepMetrics = {
+      prompt_tokens: turn.usage.prompt_tokens,
+      completion_tokens: turn.usage.completion_tokens,
+      total_tokens: turn.usage.prompt_tokens + turn.usage.completion_tokens,
+      duration: Math.round(Date.now() - stepStarted) / 1000,
+    };
+    metrics.prompt_tokens += stepMetrics.prompt_tokens;
+    metrics.completion_tokens += stepMetrics.completion_tokens;
+    metrics.total_tokens += stepMetrics.total_tokens;
+    metrics.steps = stepNum;
+    metrics.duration = elapsed();
+    await this.steps.save(run.tenantId, {
+      runId: run.id,
+      stepNum,
+      type: 'llm_call',
+      messages: sent,
+      modelResponse: {
+        content: turn.content,
+        tool_calls: turn.toolCalls,
+        finish_reason: turn.finishReason,
+      },
+      toolCalls,
+      metrics: stepMetrics,
+    });
+    log.emit('step_completed', { run_id: run.id, step: stepNum, metrics: stepMetrics });
+    const checkpoint = await this.checkpoints.create(run.tenantId, {
+      runId: run.id,
+      stepNum,
+      status: 'running',
+      messages,
+      metrics: { ...metrics },
+      agentConfig: run.config,
+      description: `after step ${stepNum}`,
+      tags: [],
+      kind: 'auto',
+    });
+    log.emit('checkpoint_created', { run_id: run.id, checkpoint_id: checkpoint.id, step: stepNum });
+    await this.runs.updateScoped(run.tenantId, { id: run.id }, { metrics: { ...metrics } });
+    return turn;
+  }
+
+  /** The final state change of an execution, unless the run is no longer ours (swept meanwhile). */
+  private async settle(
+    manager: EntityManager,
+    run: RunEntity,
+    status: 'completed' | 'failed' | 'cancelled' | 'paused',
+    values: Partial<RunEntity>,
+  ): Promise<void> {
+    await this.runs.transition(
+      run.tenantId,
+      run.id,
+      ['running'],
+      { ...values, status, intent: null, instanceId: null },
+      manager,
+    );
+  }
+
+  /** When a run of a session ends, the session's next queued run (`multitask: enqueue`) starts here. */
+  private async startNextQueued(run: RunEntity): Promise<void> {
+    try {
+      const next = await this.runs.claimNextQueued(run.tenantId, run.sessionId, this.instanceId);
+      if (next) this.start(next, await this.initialState(next));
+    } catch (error) {
+      this.logger.warn(
+        { err: (error as Error).message, runId: run.id },
+        'could not start the next queued run',
+      );
+    }
+  }
+
+  /** Heartbeat our runs (reading back stored intents), then sweep the runs of dead instances. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const rows = await this.runs.heartbeat(this.instanceId, [...this.executions.keys()]);
+      const seen = new Set(rows.map((row) => row.id));
+      for (const row of rows) {
+        const execution = this.executions.get(row.id);
+        if (!execution) continue;
+        if (row.status !== 'running') {
+          execution.stop = 'lost';
+          execution.abort.abort();
+        } else if (row.intent === 'cancel' || row.intent === 'pause') {
+          this.apply(execution, row.intent);
+        }
+      }
+      for (const [id, execution] of this.executions) {
+        // Claimed by someone else, or swept: not ours to finish any more.
+        if (!seen.has(id) && execution.run.instanceId === this.instanceId) {
+          execution.stop = 'lost';
+          execution.abort.abort();
+        }
+      }
+      for (const swept of await this.runs.sweepStale(this.settings.runs.interruptedAfterMs)) {
+        const type = swept.status === 'cancelled' ? 'run_cancelled' : 'run_interrupted';
+        const event = await this.events.append(swept.tenant_id, swept.id, type, { run_id: swept.id });
+        this.hub.publish(swept.id, [event]);
+        this.logger.warn({ runId: swept.id, status: swept.status }, 'run of a dead instance swept');
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'run heartbeat failed; the next one retries');
+    } finally {
+      this.ticking = false;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type { SseStream } from '../../shared/http/sse';
+import { RunEventHub } from './run-event-hub';
+import { RunEvent, RunEventsRepository } from './run-events.repository';
+
+const REPLAY_PAGE = 500;
+/** How long a stream waits for an event it knows exists (seen live) to be written, per retry. */
+const GAP_RETRY_MS = 25;
+/** With no event for this long, a stream re-reads the log (a bus message may have been lost). */
+const IDLE_POLL_MS = 1_000;
+export const FINAL_EVENTS: ReadonlySet<string> = new Set(['run_completed', 'run_failed', 'run_cancelled']);
+
+/**
+ * Joins a run's event stream at any point: listen first, replay the stored log after the
+ * position, then deliver live events strictly in seq order. A live event ahead of the next
+ * expected seq waits while the gap is read from the log, so a stream has no gap and no duplicate
+ * whichever instance executes the run. Ends after the run's final event.
+ */
+@Injectable()
+export class RunStreamsService {
+  constructor(
+    private readonly events: RunEventsRepository,
+    private readonly hub: RunEventHub,
+  ) {}
+
+  async follow(tenantId: string, runId: string, after: number, sse: SseStream): Promise<void> {
+    let last = after;
+    const pending = new Map<number, RunEvent>();
+    let replaying = true;
+    let reading = false;
+    let lastActivity = Date.now();
+
+    const deliver = () => {
+      let event: RunEvent | undefined;
+      while ((event = pending.get(last + 1))) {
+        pending.delete(event.seq);
+        sse.send(event.seq, event.type, event.data);
+        last = event.seq;
+        lastActivity = Date.now();
+        if (FINAL_EVENTS.has(event.type)) {
+          sse.close();
+          return;
+        }
+      }
+      for (const seq of pending.keys()) if (seq <= last) pending.delete(seq);
+    };
+    const readLog = async () => {
+      if (reading || sse.isClosed) return;
+      reading = true;
+      try {
+        for (let attempt = 0; ; attempt++) {
+          const rows = await this.events.after(tenantId, runId, last, REPLAY_PAGE);
+          for (const row of rows) if (row.seq > last) pending.set(row.seq, row);
+          deliver();
+          if (sse.isClosed) return;
+          if (rows.length === REPLAY_PAGE) continue;
+          // Seen live but not written yet: the executor writes within its flush interval.
+          if (pending.size === 0 || attempt > 400) return;
+          await new Promise((resolve) => setTimeout(resolve, GAP_RETRY_MS));
+        }
+      } finally {
+        reading = false;
+      }
+    };
+
+    const detach = this.hub.attach(runId, (events) => {
+      for (const event of events) if (event.seq > last) pending.set(event.seq, event);
+      if (replaying) return;
+      deliver();
+      if (pending.size > 0) void readLog().catch(() => sse.close());
+    });
+    const poll = setInterval(() => {
+      if (Date.now() - lastActivity >= IDLE_POLL_MS) void readLog().catch(() => undefined);
+    }, IDLE_POLL_MS);
+    sse.onClose(() => {
+      detach();
+      clearInterval(poll);
+    });
+    try {
+      await readLog();
+      replaying = false;
+      deliver();
+      if (pending.size > 0) await readLog();
+    } catch {
+      sse.close();
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { defineErrors } from '../../shared/errors/app-error';
+
+export type RunErrorCode =
+  | 'RUN_NOT_FOUND'
+  | 'CHECKPOINT_NOT_FOUND'
+  | 'AGENT_NOT_FOUND'
+  | 'AGENT_INACTIVE'
+  | 'MODEL_NOT_RUNNABLE'
+  | 'CONCURRENT_RUNS_EXCEEDED'
+  | 'SESSION_BUSY'
+  | 'INVALID_RUN_STATE'
+  | 'RUN_FAILED'
+  | 'RUN_CANCELLED';
+
+export const runError = defineErrors<RunErrorCode>({
+  RUN_NOT_FOUND: 404,
+  CHECKPOINT_NOT_FOUND: 404,
+  AGENT_NOT_FOUND: 404,
+  AGENT_INACTIVE: 409,
+  MODEL_NOT_RUNNABLE: 422,
+  CONCURRENT_RUNS_EXCEEDED: 429,
+  SESSION_BUSY: 409,
+  INVALID_RUN_STATE: 409,
+  RUN_FAILED: 502,
+  RUN_CANCELLED: 409,
+});

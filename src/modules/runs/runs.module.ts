@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { InternalModule } from '../internal/internal.module';
+import { CheckpointsRepository } from './checkpoints.repository';
+import { RunEventHub } from './run-event-hub';
+import { RunEventsRepository } from './run-events.repository';
+import { RunExecutor } from './run-executor.service';
+import { RunStepsRepository } from './run-steps.repository';
+import { RunStreamOpener } from './run-stream-opener';
+import { RunStreamsService } from './run-streams.service';
+import { RunsController } from './runs.controller';
+import { RunsRepository } from './runs.repository';
+import { RunsService } from './runs.service';
+
+/** Runs: the executor (model/tool loop, heartbeats, sweep), their event logs, control and checkpoints. */
+@Module({
+  imports: [InternalModule],
+  controllers: [RunsController],
+  providers: [
+    RunsRepository,
+    RunEventsRepository,
+    RunStepsRepository,
+    CheckpointsRepository,
+    RunEventHub,
+    RunExecutor,
+    RunStreamsService,
+    RunStreamOpener,
+    RunsService,
+  ],
+  exports: [RunsService, RunStreamOpener],
+})
+export class RunsModule {}

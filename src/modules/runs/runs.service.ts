@@ -1,0 +1,522 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { TenantPrincipal } from '../../shared/auth/principal';
+import { commonError } from '../../shared/errors/common.errors';
+import type { SseStream } from '../../shared/http/sse';
+import { ResolvedConfigService } from '../internal/resolved-config.service';
+import { CheckpointEntity } from './checkpoint.entity';
+import { CheckpointsRepository } from './checkpoints.repository';
+import {
+  CheckpointListResponseDto,
+  CheckpointResponseDto,
+  CheckpointSummaryDto,
+  toCheckpointResponse,
+  toCheckpointSummary,
+} from './dto/checkpoint-response.dto';
+import type { CreateCheckpointDto } from './dto/create-checkpoint.dto';
+import type { ListRunsQueryDto } from './dto/list-runs-query.dto';
+import {
+  RunControlResponseDto,
+  RunDetailResponseDto,
+  RunEventListResponseDto,
+  RunListResponseDto,
+  toRunResponse,
+  toRunStep,
+} from './dto/run-response.dto';
+import { toRunConfig } from './run-config';
+import { RunEventHub } from './run-event-hub';
+import { RunEventsRepository } from './run-events.repository';
+import { emptyMetrics, RunExecutor, RunState } from './run-executor.service';
+import { RunStepsRepository } from './run-steps.repository';
+import { FINAL_EVENTS, RunStreamsService } from './run-streams.service';
+import { RunEntity, RunStatus, TERMINAL_STATUSES } from './run.entity';
+import { runError } from './runs.errors';
+import { RunsRepository } from './runs.repository';
+
+export type Multitask = 'reject' | 'enqueue' | 'interrupt';
+
+export interface NewRun {
+  agentIdOrName: string;
+  label?: string;
+  version?: number;
+  message: string;
+  userId?: string | null;
+  sessionId: string;
+  multitask: Multitask;
+  onDisconnect: string;
+}
+
+/** A run from a checkpoint: `fork` and `restore` with a new run. */
+export interface RunFromCheckpoint {
+  systemPrompt?: string;
+  modifiedQuery?: string;
+}
+
+/** How long pause and cancel wait for the executing instance to act before answering. */
+const CONTROL_WAIT_MS = 5_000;
+/** How long a non-streamed chat waits between checks of the stored state (besides live events). */
+const STATE_POLL_MS = 1_000;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Runs: admission (limits, busy sessions), queries, and control (pause, resume, cancel) from any
+ * instance. Executing them is the RunExecutor's job; control reaches it by bus and stored intent.
+ */
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly events: RunEventsRepository,
+    private readonly steps: RunStepsRepository,
+    private readonly checkpoints: CheckpointsRepository,
+    private readonly executor: RunExecutor,
+    private readonly streams: RunStreamsService,
+    private readonly hub: RunEventHub,
+    private readonly configs: ResolvedConfigService,
+  ) {}
+
+  // ---- admission -------------------------------------------------------------------------
+
+  /** Creates a run (running here, or queued behind its session) and starts it. */
+  async create(principal: TenantPrincipal, input: NewRun): Promise<RunEntity> {
+    const tenantId = principal.tenant.id;
+    if (input.label !== undefined && input.version !== undefined) {
+      throw commonError('VALIDATION_FAILED', 'Validation failed: give a label or a version, not both', [
+        { field: 'label', code: 'exclusive', message: 'label and version exclude each other' },
+      ]);
+    }
+    const agent = await this.runs.agentStatus(tenantId, input.agentIdOrName);
+    if (!agent) throw runError('AGENT_NOT_FOUND', `No agent ${input.agentIdOrName}`);
+    if (agent.status !== 'active') {
+      throw runError('AGENT_INACTIVE', `Agent ${input.agentIdOrName} is inactive; activate it to run it`);
+    }
+    const resolved = await this.resolve(tenantId, agent.id, input.label, input.version);
+    const { run, toCancel } = await this.runs.transaction(async (manager) => {
+      await this.runs.lockTenant(tenantId, manager);
+      await this.assertCapacity(principal, manager);
+      const busy = await this.runs.activeInSession(tenantId, input.sessionId, manager);
+      if (busy.length > 0 && input.multitask === 'reject') {
+        throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
+          { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: busy[0].id },
+        ]);
+      }
+      const queued = busy.length > 0 && input.multitask === 'enqueue';
+      const created = await this.insertRun(
+        tenantId,
+        {
+          agentId: resolved.agent_id,
+          agentVersion: resolved.version,
+          agentLabel: input.version === undefined ? (input.label ?? null) : null,
+          config: resolved.config,
+          userId: input.userId ?? null,
+          sessionId: input.sessionId,
+          inputQuery: input.message,
+          onDisconnect: input.onDisconnect,
+          status: queued ? 'queued' : 'running',
+        },
+        manager,
+      );
+      return { run: created, toCancel: input.multitask === 'interrupt' ? busy : [] };
+    });
+    for (const other of toCancel) await this.requestCancel(other);
+    if (run.status === 'running') this.executor.start(run, await this.executor.initialState(run));
+    return run;
+  }
+
+  /** A new run continuing from a checkpoint, linked to its parent (fork, restore as a new run). */
+  async createFromCheckpoint(
+    principal: TenantPrincipal,
+    checkpoint: CheckpointEntity,
+    changes: RunFromCheckpoint,
+  ): Promise<RunEntity> {
+    const tenantId = principal.tenant.id;
+    const parent = await this.runs.findById(tenantId, checkpoint.runId);
+    if (!parent) throw runError('RUN_NOT_FOUND', `No run ${checkpoint.runId}`);
+    const config = { ...checkpoint.agentConfig };
+    if (changes.systemPrompt !== undefined) config.system_prompt = changes.systemPrompt;
+    const state = this.executor.stateOf(checkpoint, changes.modifiedQuery);
+    const run = await this.runs.transaction(async (manager) => {
+      await this.runs.lockTenant(tenantId, manager);
+      await this.assertCapacity(principal, manager);
+      return this.insertRun(
+        tenantId,
+        {
+          agentId: parent.agentId,
+          agentVersion: parent.agentVersion,
+          agentLabel: parent.agentLabel,
+          config,
+          userId: parent.userId,
+          sessionId: parent.sessionId,
+          inputQuery: changes.modifiedQuery ?? parent.inputQuery,
+          onDisconnect: 'continue',
+          status: 'running',
+          parentRunId: parent.id,
+          forkedFromCheckpointId: checkpoint.id,
+          metrics: state.metrics,
+        },
+        manager,
+      );
+    });
+    this.executor.start(run, state);
+    return run;
+  }
+
+  /** Continues the same run from one of its checkpoints (restore without a new run). */
+  async restoreInPlace(
+    principal: TenantPrincipal,
+    checkpoint: CheckpointEntity,
+    modifiedQuery?: string,
+  ): Promise<RunEntity> {
+    const tenantId = principal.tenant.id;
+    const run = await this.getRun(tenantId, checkpoint.runId);
+    const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
+    const claimed = await this.runs.transaction(async (manager) => {
+      await this.runs.lockTenant(tenantId, manager);
+      if (!from.includes(run.status)) return false;
+      await this.assertCapacity(principal, manager);
+      return this.runs.transition(
+        tenantId,
+        run.id,
+        from,
+        {
+          status: 'running',
+          instanceId: this.executor.instanceId,
+          heartbeatAt: new Date(),
+          intent: null,
+          finishedAt: null,
+          error: null,
+          ...(modifiedQuery !== undefined ? { inputQuery: modifiedQuery } : {}),
+        },
+        manager,
+      );
+    });
+    if (!claimed) throw this.illegal(run, 'restored in place');
+    const fresh = (await this.runs.findById(tenantId, run.id))!;
+    this.executor.start(fresh, this.executor.stateOf(checkpoint, modifiedQuery), true);
+    return fresh;
+  }
+
+  // ---- queries ---------------------------------------------------------------------------
+
+  async list(tenantId: string, query: ListRunsQueryDto): Promise<RunListResponseDto> {
+    const [rows, total] = await this.runs.list(tenantId, query, query.limit, query.offset);
+    return { total, limit: query.limit, offset: query.offset, items: rows.map(toRunResponse) };
+  }
+
+  async get(tenantId: string, id: string): Promise<RunDetailResponseDto> {
+    const run = await this.getRun(tenantId, id);
+    const steps = await this.steps.forRun(tenantId, id);
+    return { ...toRunResponse(run), steps: steps.map(toRunStep) };
+  }
+
+  async getRun(tenantId: string, id: string): Promise<RunEntity> {
+    const run = await this.runs.findById(tenantId, id);
+    if (!run) throw runError('RUN_NOT_FOUND', `No run ${id}`);
+    return run;
+  }
+
+  async listEvents(
+    tenantId: string,
+    id: string,
+    offset: number,
+    limit: number,
+  ): Promise<RunEventListResponseDto> {
+    await this.getRun(tenantId, id);
+    const [events, total] = await this.events.page(tenantId, id, offset, limit);
+    return { run_id: id, total, events };
+  }
+
+  /** Checks the run, then opens the stream (`open` sends the headers) and follows it. */
+  async stream(tenantId: string, id: string, after: number, open: () => SseStream): Promise<void> {
+    await this.getRun(tenantId, id);
+    await this.streams.follow(tenantId, id, after, open());
+  }
+
+  /** Follows a run just created here from its first event (the chat stream). */
+  follow(tenantId: string, run: RunEntity, sse: SseStream): Promise<void> {
+    if (run.onDisconnect === 'cancel') {
+      sse.onClose(() => {
+        void this.runs
+          .findById(tenantId, run.id)
+          .then((current) =>
+            current && !TERMINAL_STATUSES.includes(current.status) ? this.cancelRun(current) : null,
+          )
+          .catch(() => undefined);
+      });
+    }
+    return this.streams.follow(tenantId, run.id, 0, sse);
+  }
+
+  /** Waits for the run to end (completed, failed, cancelled, or stopped: paused, interrupted). */
+  async waitForEnd(tenantId: string, runId: string): Promise<RunEntity> {
+    const stopped: RunStatus[] = [...TERMINAL_STATUSES, 'interrupted'];
+    let wake: () => void = () => undefined;
+    const detach = this.hub.attach(runId, (events) => {
+      if (events.some((e) => FINAL_EVENTS.has(e.type) || e.type === 'run_interrupted')) wake();
+    });
+    try {
+      for (;;) {
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, STATE_POLL_MS).unref();
+        });
+        const run = await this.getRun(tenantId, runId);
+        if (stopped.includes(run.status)) return run;
+        await woken;
+      }
+    } finally {
+      detach();
+    }
+  }
+
+  // ---- control ---------------------------------------------------------------------------
+
+  async pause(tenantId: string, id: string): Promise<RunControlResponseDto> {
+    const run = await this.getRun(tenantId, id);
+    if (run.status !== 'running') throw this.illegal(run, 'paused');
+    if (!(await this.runs.transition(tenantId, id, ['running'], { intent: 'pause' }))) {
+      throw this.illegal((await this.runs.findById(tenantId, id)) ?? run, 'paused');
+    }
+    await this.executor.signal(id, 'pause');
+    const after = await this.waitForStatus(tenantId, id, ['paused', ...TERMINAL_STATUSES]);
+    return {
+      run_id: id,
+      status: after.status,
+      message:
+        after.status === 'paused'
+          ? 'Run paused'
+          : after.status === 'running'
+            ? 'Pause requested: the run pauses at its next step boundary'
+            : `Run ${after.status}`,
+    };
+  }
+
+  async resume(principal: TenantPrincipal, id: string): Promise<RunControlResponseDto> {
+    const tenantId = principal.tenant.id;
+    const run = await this.getRun(tenantId, id);
+    if (run.status !== 'paused' && run.status !== 'interrupted') throw this.illegal(run, 'resumed');
+    const claimed = await this.runs.transaction(async (manager) => {
+      await this.runs.lockTenant(tenantId, manager);
+      await this.assertCapacity(principal, manager);
+      return this.runs.transition(
+        tenantId,
+        id,
+        ['paused', 'interrupted'],
+        { status: 'running', instanceId: this.executor.instanceId, heartbeatAt: new Date(), intent: null },
+        manager,
+      );
+    });
+    if (!claimed) throw this.illegal((await this.runs.findById(tenantId, id)) ?? run, 'resumed');
+    const fresh = (await this.runs.findById(tenantId, id))!;
+    const checkpoint = await this.checkpoints.latest(tenantId, id);
+    const state: RunState = checkpoint
+      ? this.executor.stateOf(checkpoint)
+      : { ...(await this.executor.initialState(fresh)), metrics: { ...emptyMetrics(), ...fresh.metrics } };
+    this.executor.start(fresh, state, true);
+    return { run_id: id, status: 'running', message: 'Run resumed' };
+  }
+
+  async cancel(tenantId: string, id: string): Promise<RunControlResponseDto> {
+    const run = await this.getRun(tenantId, id);
+    if (TERMINAL_STATUSES.includes(run.status)) throw this.illegal(run, 'cancelled');
+    await this.cancelRun(run);
+    const after = await this.waitForStatus(tenantId, id, TERMINAL_STATUSES);
+    return {
+      run_id: id,
+      status: after.status,
+      message:
+        after.status === 'cancelled' ? 'Run cancelled' : `Cancel requested; the run is ${after.status}`,
+    };
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------
+
+  async listCheckpoints(
+    tenantId: string,
+    runId: string,
+    offset: number,
+    limit: number,
+  ): Promise<CheckpointListResponseDto> {
+    await this.getRun(tenantId, runId);
+    const [rows, total] = await this.checkpoints.list(tenantId, runId, limit, offset);
+    return { run_id: runId, total, checkpoints: rows.map(toCheckpointSummary) };
+  }
+
+  /** A named checkpoint of the run's latest state (its last step's, or its start). */
+  async createCheckpoint(
+    tenantId: string,
+    runId: string,
+    dto: CreateCheckpointDto,
+  ): Promise<CheckpointSummaryDto> {
+    const run = await this.getRun(tenantId, runId);
+    const latest = await this.checkpoints.latest(tenantId, runId);
+    const initial = latest ? null : await this.executor.initialState(run);
+    const created = await this.checkpoints.create(tenantId, {
+      runId,
+      stepNum: latest?.stepNum ?? 0,
+      status: run.status,
+      messages: latest?.messages ?? initial!.messages,
+      metrics: latest?.metrics ?? { ...initial!.metrics },
+      agentConfig: run.config,
+      description: dto.description ?? null,
+      tags: dto.tags ?? [],
+      kind: 'manual',
+    });
+    return toCheckpointSummary(created);
+  }
+
+  async getCheckpointEntity(tenantId: string, id: string): Promise<CheckpointEntity> {
+    const checkpoint = await this.checkpoints.findById(tenantId, id);
+    if (!checkpoint) throw runError('CHECKPOINT_NOT_FOUND', `No checkpoint ${id}`);
+    return checkpoint;
+  }
+
+  async getCheckpoint(tenantId: string, id: string): Promise<CheckpointResponseDto> {
+    return toCheckpointResponse(await this.getCheckpointEntity(tenantId, id));
+  }
+
+  /** Marks a fork's starting point on the new run, so it lists where it came from. */
+  async markFork(
+    tenantId: string,
+    run: RunEntity,
+    from: CheckpointEntity,
+    description?: string,
+  ): Promise<CheckpointEntity> {
+    return this.checkpoints.create(tenantId, {
+      runId: run.id,
+      stepNum: from.stepNum,
+      status: 'running',
+      messages: from.messages,
+      metrics: from.metrics,
+      agentConfig: run.config,
+      description: description ?? `forked from ${from.id}`,
+      tags: ['fork'],
+      kind: 'fork',
+    });
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  private async resolve(tenantId: string, agentId: string, label?: string, version?: number) {
+    let parsed: { agent_id: string; version: number; config: Record<string, unknown> };
+    try {
+      const body = await this.configs.resolve(tenantId, agentId, { label, version });
+      parsed = JSON.parse(body.body.toString('utf8')) as typeof parsed;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'LABEL_NOT_FOUND' || code === 'VERSION_NOT_FOUND' || code === 'AGENT_NOT_FOUND') {
+        throw runError('AGENT_NOT_FOUND', (error as Error).message);
+      }
+      throw error;
+    }
+    const model = parsed.config.model;
+    const runConfig = toRunConfig(parsed.config);
+    if (!isObject(model) || !runConfig.model || !['openai', 'scripted'].includes(runConfig.model.provider)) {
+      throw runError(
+        'MODEL_NOT_RUNNABLE',
+        typeof model === 'string'
+          ? `The model component ${model} is not resolved to a provider; give the agent an inline model {provider, model, …}`
+          : `The agent's model cannot be run (providers: openai, scripted)`,
+      );
+    }
+    return parsed;
+  }
+
+  private async assertCapacity(principal: TenantPrincipal, manager: EntityManager): Promise<void> {
+    const limit = principal.tenant.limits.max_concurrent_runs;
+    const active = await this.runs.countActive(principal.tenant.id, manager);
+    if (active >= limit) {
+      throw runError(
+        'CONCURRENT_RUNS_EXCEEDED',
+        `Your tier allows ${limit} concurrent runs; ${active} are in progress`,
+        [{ code: 'max_concurrent_runs', message: `at most ${limit} runs at once`, limit }],
+      );
+    }
+  }
+
+  private insertRun(
+    tenantId: string,
+    values: Partial<RunEntity>,
+    manager: EntityManager,
+  ): Promise<RunEntity> {
+    const running = values.status === 'running';
+    return this.runs.insertScoped(
+      tenantId,
+      {
+        agentLabel: null,
+        userId: null,
+        metrics: emptyMetrics(),
+        ...values,
+        instanceId: running ? this.executor.instanceId : null,
+        heartbeatAt: running ? new Date() : null,
+      },
+      manager,
+    );
+  }
+
+  /** Cancels a run in whatever state it is: by signal when executing, directly otherwise. */
+  private async cancelRun(run: RunEntity): Promise<void> {
+    const { tenantId, id } = run;
+    if (await this.runs.transition(tenantId, id, ['running'], { intent: 'cancel' })) {
+      await this.executor.signal(id, 'cancel');
+      return;
+    }
+    await this.requestCancel(run);
+  }
+
+  /** Cancels a run nobody executes (queued, paused, interrupted), or signals the executing one. */
+  private async requestCancel(run: RunEntity): Promise<void> {
+    const { tenantId, id } = run;
+    const event = await this.runs.transaction(async (manager) => {
+      const done = await this.runs.transition(
+        tenantId,
+        id,
+        ['queued', 'paused', 'interrupted'],
+        { status: 'cancelled', intent: null, finishedAt: new Date() },
+        manager,
+      );
+      return done ? this.events.append(tenantId, id, 'run_cancelled', { run_id: id }, manager) : null;
+    });
+    if (event) this.hub.publish(id, [event]);
+    else if (await this.runs.transition(tenantId, id, ['running'], { intent: 'cancel' })) {
+      await this.executor.signal(id, 'cancel');
+    }
+  }
+
+  private async waitForStatus(
+    tenantId: string,
+    id: string,
+    wanted: readonly RunStatus[],
+  ): Promise<RunEntity> {
+    const deadline = Date.now() + CONTROL_WAIT_MS;
+    let wake: () => void = () => undefined;
+    const detach = this.hub.attach(id, () => wake());
+    try {
+      for (;;) {
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 100).unref();
+        });
+        const run = await this.getRun(tenantId, id);
+        if (wanted.includes(run.status) || Date.now() >= deadline) return run;
+        await woken;
+      }
+    } finally {
+      detach();
+    }
+  }
+
+  private illegal(run: RunEntity, action: string) {
+    return runError('INVALID_RUN_STATE', `A ${run.status} run cannot be ${action}`, [
+      {
+        field: 'status',
+        code: 'invalid_transition',
+        message: `the run is ${run.status}`,
+        status: run.status,
+      },
+    ]);
+  }
+}
