@@ -1,0 +1,199 @@
+import { createTenant, TestTenant } from '../factories/tenant.factory';
+import { expectError } from '../helpers/envelope';
+import { OpenAiCompatibleServer, tokensOf } from '../helpers/openai-compatible-server';
+import { startTestApp, TestApp } from '../helpers/test-app';
+import { openAiAgent, scriptedAgent, waitForStatus } from '../runs/run-helpers';
+
+describe('checkpoints', () => {
+  let ctx: TestApp;
+  let upstream: OpenAiCompatibleServer;
+  let tenant: TestTenant;
+  let operator: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    // The model answers in the voice its system prompt asks for, after one calculator call.
+    upstream = await new OpenAiCompatibleServer((req) => {
+      const messages = req.body.messages;
+      const tool = messages.find((m) => m.role === 'tool');
+      if (!tool) return { toolCalls: [{ id: 't1', name: 'calculator', arguments: '{"expression":"40+2"}' }] };
+      const system = messages.find((m) => m.role === 'system')?.content ?? '';
+      const query = [...messages].reverse().find((m) => m.role === 'user')?.content;
+      return {
+        chunks: tokensOf(
+          system.includes('pirate') ? `Arr, ${tool.content} (${query})` : `It is ${tool.content} (${query})`,
+        ),
+      };
+    }).start();
+    ctx = await startTestApp();
+    tenant = await createTenant(ctx, { tier: 'pro' });
+    operator = `Bearer ${tenant.token('operator')}`;
+    viewer = `Bearer ${tenant.token('viewer')}`;
+  });
+  afterAll(async () => {
+    await ctx.close();
+    await upstream.close();
+  });
+
+  async function completedRun(): Promise<{
+    runId: string;
+    checkpoints: Array<{ id: string; step_num: number }>;
+  }> {
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, {
+      tools: ['calculator'],
+      system_prompt: 'Answer plainly.',
+    });
+    const res = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'what is 40+2?' });
+    expect(res.body.response).toBe('It is 42 (what is 40+2?)');
+    const list = await ctx.http
+      .get(`/api/v1/runs/${res.body.run_id}/checkpoints`)
+      .set('Authorization', viewer);
+    return { runId: res.body.run_id, checkpoints: list.body.checkpoints };
+  }
+
+  it('keeps a checkpoint per step with messages, metrics and the agent config', async () => {
+    const { runId, checkpoints } = await completedRun();
+    expect(checkpoints.map((c) => c.step_num)).toEqual([1, 2]);
+    const first = await ctx.http.get(`/api/v1/checkpoints/${checkpoints[0].id}`).set('Authorization', viewer);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      id: checkpoints[0].id,
+      run_id: runId,
+      step_num: 1,
+      status: 'running',
+      messages: [
+        { role: 'user', content: 'what is 40+2?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ id: 't1', name: 'calculator', arguments: '{"expression":"40+2"}' }],
+        },
+        { role: 'tool', tool_call_id: 't1', content: '42' },
+      ],
+      metrics: expect.objectContaining({ steps: 1, total_tokens: expect.any(Number) }),
+      agent_config: expect.objectContaining({ system_prompt: 'Answer plainly.', tools: ['calculator'] }),
+      description: 'after step 1',
+      tags: [],
+      created_at: expect.any(String),
+    });
+    const manual = await ctx.http
+      .post(`/api/v1/runs/${runId}/checkpoints`)
+      .set('Authorization', operator)
+      .send({ description: 'before the demo', tags: ['demo'] });
+    expect(manual.status).toBe(201);
+    expect(manual.body).toEqual(
+      expect.objectContaining({
+        step_num: 2,
+        description: 'before the demo',
+        tags: ['demo'],
+        message_count: 4,
+      }),
+    );
+    expectError(
+      await ctx.http
+        .post(`/api/v1/runs/${runId}/checkpoints`)
+        .set('Authorization', operator)
+        .send({ description: 5 }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('fork with another system prompt: a new run with parent links and a different answer', async () => {
+    const { runId, checkpoints } = await completedRun();
+    const fork = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/fork`)
+      .set('Authorization', operator)
+      .send({ description: 'try a pirate', modifications: { system_prompt: 'Talk like a pirate.' } });
+    expect(fork.status).toBe(201);
+    expect(fork.body).toEqual({
+      new_run_id: expect.any(String),
+      checkpoint_id: expect.any(String),
+      message: expect.any(String),
+    });
+    const run = await waitForStatus(ctx, viewer, fork.body.new_run_id, ['completed']);
+    expect(run).toEqual(
+      expect.objectContaining({
+        parent_run_id: runId,
+        forked_from_checkpoint_id: checkpoints[0].id,
+        response_content: 'Arr, 42 (what is 40+2?)',
+      }),
+    );
+    // The fork continued after step 1: one more model call, with the new system prompt.
+    const last = upstream.requests[upstream.requests.length - 1].body.messages;
+    expect(last[0]).toEqual({ role: 'system', content: 'Talk like a pirate.' });
+    const start = await ctx.http
+      .get(`/api/v1/checkpoints/${fork.body.checkpoint_id}`)
+      .set('Authorization', viewer);
+    expect(start.body).toEqual(
+      expect.objectContaining({ run_id: fork.body.new_run_id, description: 'try a pirate' }),
+    );
+  });
+
+  it('restore: as a new run with a modified query, or the same run again', async () => {
+    const { runId, checkpoints } = await completedRun();
+    const restored = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[1].id}/restore`)
+      .set('Authorization', operator)
+      .send({ create_new_run: true, modifications: { modified_query: 'and now?' } });
+    expect(restored.status).toBe(201);
+    expect(restored.body).toEqual({ new_run_id: expect.any(String), message: expect.any(String) });
+    const run = await waitForStatus(ctx, viewer, restored.body.new_run_id, ['completed']);
+    expect(run.parent_run_id).toBe(runId);
+    expect(run.input_query).toBe('and now?');
+
+    const inPlace = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/restore`)
+      .set('Authorization', operator)
+      .send({ create_new_run: false });
+    expect(inPlace.body.new_run_id).toBe(runId);
+    const again = await waitForStatus(ctx, viewer, runId, ['completed']);
+    expect(again.response_content).toBe('It is 42 (what is 40+2?)');
+  });
+
+  it('checkpoint routes: 404 for another tenant, 403 for a weaker role, 400 for bad input', async () => {
+    const agent = await scriptedAgent(ctx, tenant, ['hi']);
+    const done = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'x' });
+    const list = await ctx.http
+      .get(`/api/v1/runs/${done.body.run_id}/checkpoints`)
+      .set('Authorization', viewer);
+    const id = list.body.checkpoints[0].id as string;
+    const other = `Bearer ${(await createTenant(ctx)).token('owner')}`;
+    expectError(
+      await ctx.http.get(`/api/v1/checkpoints/${id}`).set('Authorization', other),
+      404,
+      'CHECKPOINT_NOT_FOUND',
+    );
+    for (const action of ['restore', 'fork']) {
+      expectError(
+        await ctx.http.post(`/api/v1/checkpoints/${id}/${action}`).set('Authorization', other).send({}),
+        404,
+        'CHECKPOINT_NOT_FOUND',
+      );
+      expectError(
+        await ctx.http.post(`/api/v1/checkpoints/${id}/${action}`).set('Authorization', viewer).send({}),
+        403,
+        'FORBIDDEN',
+      );
+      expectError(
+        await ctx.http
+          .post(`/api/v1/checkpoints/${id}/${action}`)
+          .set('Authorization', operator)
+          .send({ modifications: { modified_query: 7 } }),
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
+    expectError(
+      await ctx.http.get('/api/v1/checkpoints/nope').set('Authorization', viewer),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+});

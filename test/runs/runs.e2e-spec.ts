@@ -1,0 +1,292 @@
+import { createTenant, TestTenant } from '../factories/tenant.factory';
+import { expectError } from '../helpers/envelope';
+import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
+import { SseClient } from '../helpers/sse-client';
+import { postSse } from '../helpers/sse-post';
+import { startTestApp, TestApp } from '../helpers/test-app';
+import { dataOf, openAiAgent, scriptedAgent, textOf, waitForStatus, waitUntil } from './run-helpers';
+
+const LONG = Array.from({ length: 40 }, (_, i) => `word${i} `);
+
+describe('runs', () => {
+  let ctx: TestApp;
+  let upstream: OpenAiCompatibleServer;
+  let tenant: TestTenant;
+  let operator: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    upstream = await new OpenAiCompatibleServer(() => ({ chunks: ['ok'] })).start();
+    ctx = await startTestApp();
+    tenant = await createTenant(ctx, { tier: 'pro' });
+    operator = `Bearer ${tenant.token('operator')}`;
+    viewer = `Bearer ${tenant.token('viewer')}`;
+  });
+  afterAll(async () => {
+    await ctx.close();
+    await upstream.close();
+  });
+
+  const chat = (body: Record<string, unknown>) =>
+    postSse(`${ctx.url}/api/v1/chat`, { Authorization: operator }, { stream: true, ...body });
+
+  it('cancel mid-stream closes the upstream connection and ends the run cancelled', async () => {
+    upstream.respondWith(() => ({ chunks: LONG, hangAfter: 3 }));
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+    const sse = await chat({ agent_id: agent.id, message: 'go' });
+    await sse.waitFor(5); // run_started, step_started, 3 deltas
+    const runId = dataOf(sse.events[0]).run_id as string;
+    const request = upstream.requests[upstream.requests.length - 1];
+    const res = await ctx.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ run_id: runId, status: 'cancelled', message: 'Run cancelled' });
+    expect(await request.clientClosed).toBe(true);
+    await sse.body();
+    expect(sse.events[sse.events.length - 1].event).toBe('run_cancelled');
+    expect(textOf(sse.events)).toBe(LONG.slice(0, 3).join(''));
+    // Ended runs cannot be controlled again: 409 with the current state.
+    const again = expectError(
+      await ctx.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator),
+      409,
+      'INVALID_RUN_STATE',
+    );
+    expect((again.details as Array<{ status: string }>)[0].status).toBe('cancelled');
+    expectError(
+      await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator),
+      409,
+      'INVALID_RUN_STATE',
+    );
+    expectError(
+      await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator),
+      409,
+      'INVALID_RUN_STATE',
+    );
+  });
+
+  it('a join with Last-Event-ID replays exactly the missing events, then follows live', async () => {
+    upstream.respondWith(() => ({ chunks: LONG, chunkDelayMs: 15 }));
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+    const first = await chat({ agent_id: agent.id, message: 'long' });
+    await first.waitFor(8);
+    first.close(); // on_disconnect defaults to continue
+    const seen = first.events.slice(0, 8);
+    const runId = dataOf(seen[0]).run_id as string;
+    const joined = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, {
+      Authorization: viewer,
+      'Last-Event-ID': seen[7].id!,
+    });
+    expect(joined.status).toBe(200);
+    await joined.body();
+    const all = [...seen, ...joined.events];
+    expect(all.map((e) => Number(e.id))).toEqual(all.map((_, i) => i + 1));
+    expect(textOf(all)).toBe(LONG.join(''));
+    expect(all[all.length - 1].event).toBe('run_completed');
+    // Joining a finished run from the start replays the whole log and ends.
+    const replay = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, { Authorization: viewer });
+    await replay.body();
+    expect(replay.events.map((e) => [e.id, e.event, dataOf(e)])).toEqual(
+      all.map((e) => [e.id, e.event, dataOf(e)]),
+    );
+  });
+
+  it('on_disconnect cancel cancels the run when the client goes away', async () => {
+    upstream.respondWith(() => ({ chunks: LONG, hangAfter: 2 }));
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+    const sse = await chat({ agent_id: agent.id, message: 'bye', on_disconnect: 'cancel' });
+    await sse.waitFor(4);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    const request = upstream.requests[upstream.requests.length - 1];
+    sse.close();
+    await waitForStatus(ctx, operator, runId, ['cancelled']);
+    expect(await request.clientClosed).toBe(true);
+  });
+
+  it('pause stops at the step boundary, resume continues from the checkpoint to the same answer', async () => {
+    const replies = [
+      {
+        content: 'Computing. ',
+        tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' } }],
+        delay_ms: 300,
+      },
+      'The sum is five.',
+    ];
+    const agent = await scriptedAgent(ctx, tenant, replies, { tools: ['calculator'] });
+    const straight = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'add' });
+    expect(straight.body.response).toBe('The sum is five.');
+
+    const sse = await chat({ agent_id: agent.id, message: 'add' });
+    await sse.waitFor(2);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    const paused = await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    expect(paused.status).toBe(200);
+    expect(paused.body).toEqual({ run_id: runId, status: 'paused', message: 'Run paused' });
+    await waitUntil(() => sse.events.some((e) => e.event === 'run_paused'));
+    const types = sse.events.map((e) => e.event);
+    expect(types).toContain('step_completed');
+    expect(types).toContain('checkpoint_created');
+    expect(types).not.toContain('run_completed');
+
+    const checkpoints = await ctx.http.get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', viewer);
+    expect(checkpoints.body).toEqual({
+      run_id: runId,
+      total: 2,
+      checkpoints: [
+        expect.objectContaining({
+          step_num: 1,
+          description: 'after step 1',
+          message_count: 3,
+          total_tokens: expect.any(Number),
+        }),
+        expect.objectContaining({ step_num: 1, description: 'paused' }),
+      ],
+    });
+
+    const resumed = await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    expect(resumed.body).toEqual({ run_id: runId, status: 'running', message: 'Run resumed' });
+    await sse.body();
+    const last = sse.events[sse.events.length - 1];
+    expect(last.event).toBe('run_completed');
+    expect(dataOf(last).response).toBe(straight.body.response);
+    expect(sse.events.map((e) => Number(e.id))).toEqual(sse.events.map((_, i) => i + 1));
+    const run = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
+    expect(run.body.status).toBe('completed');
+    expect(run.body.steps.map((s: { step_num: number }) => s.step_num)).toEqual([1, 2]);
+  });
+
+  it('lists runs with filters and paging; events are paged', async () => {
+    const agent = await scriptedAgent(ctx, tenant, ['one two three']);
+    for (const user of ['ann', 'bob', 'ann']) {
+      await ctx.http
+        .post('/api/v1/chat')
+        .set('Authorization', operator)
+        .send({ agent_id: agent.id, message: user, user_id: user })
+        .expect(200);
+    }
+    const list = await ctx.http
+      .get(`/api/v1/runs?agent_id=${agent.id}&user_id=ann&limit=1`)
+      .set('Authorization', viewer);
+    expect(list.status).toBe(200);
+    expect(list.body.total).toBe(2);
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0]).toEqual(
+      expect.objectContaining({
+        agent_id: agent.id,
+        user_id: 'ann',
+        status: 'completed',
+        input_query: 'ann',
+        response_content: 'one two three',
+      }),
+    );
+    const completed = await ctx.http
+      .get(`/api/v1/runs?agent_id=${agent.id}&status=completed`)
+      .set('Authorization', viewer);
+    expect(completed.body.total).toBe(3);
+    const runId = list.body.items[0].id as string;
+    const page = await ctx.http
+      .get(`/api/v1/runs/${runId}/events?offset=2&limit=2`)
+      .set('Authorization', viewer);
+    expect(page.body.run_id).toBe(runId);
+    expect(page.body.events.map((e: { seq: number }) => e.seq)).toEqual([3, 4]);
+    expectError(
+      await ctx.http.get('/api/v1/runs?status=sleeping').set('Authorization', viewer),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('multitask: reject answers 409, enqueue runs after, interrupt cancels the running one', async () => {
+    upstream.respondWith((req) =>
+      req.body.messages[req.body.messages.length - 1].content === 'slow'
+        ? { chunks: LONG, chunkDelayMs: 20 }
+        : { chunks: ['quick'] },
+    );
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+    const session = `s-${Date.now()}`;
+    const first = await chat({ agent_id: agent.id, message: 'slow', session_id: session });
+    await first.waitFor(3);
+    const firstId = dataOf(first.events[0]).run_id as string;
+    const rejected = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'quick', session_id: session });
+    expect((expectError(rejected, 409, 'SESSION_BUSY').details as Array<{ run_id: string }>)[0].run_id).toBe(
+      firstId,
+    );
+
+    const queued = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'quick', session_id: session, multitask: 'enqueue' });
+    expect(queued.status).toBe(200);
+    expect(queued.body.response).toBe('quick');
+    const firstRun = await ctx.http.get(`/api/v1/runs/${firstId}`).set('Authorization', viewer);
+    expect(firstRun.body.status).toBe('completed');
+    const queuedRun = await ctx.http.get(`/api/v1/runs/${queued.body.run_id}`).set('Authorization', viewer);
+    expect(new Date(queuedRun.body.updated_at).getTime()).toBeGreaterThanOrEqual(
+      new Date(firstRun.body.updated_at).getTime(),
+    );
+
+    const third = await chat({ agent_id: agent.id, message: 'slow', session_id: session });
+    await third.waitFor(3);
+    const thirdId = dataOf(third.events[0]).run_id as string;
+    const interrupt = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'quick', session_id: session, multitask: 'interrupt' });
+    expect(interrupt.status).toBe(200);
+    expect(interrupt.body.response).toBe('quick');
+    await third.body();
+    expect(third.events[third.events.length - 1].event).toBe('run_cancelled');
+    expect((await waitForStatus(ctx, operator, thirdId, ['cancelled'])).status).toBe('cancelled');
+  });
+
+  it('every run route: 404 for another tenant, 403 for a weaker role, 401 without credentials, 400 for a bad id', async () => {
+    const agent = await scriptedAgent(ctx, tenant, ['hi']);
+    const done = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'x' });
+    const runId = done.body.run_id as string;
+    const other = `Bearer ${(await createTenant(ctx)).token('owner')}`;
+    const reads = [
+      `/api/v1/runs/${runId}`,
+      `/api/v1/runs/${runId}/events`,
+      `/api/v1/runs/${runId}/checkpoints`,
+    ];
+    for (const path of reads) {
+      expectError(await ctx.http.get(path).set('Authorization', other), 404, 'RUN_NOT_FOUND');
+      expectError(await ctx.http.get(path), 401, 'UNAUTHENTICATED');
+    }
+    const stream = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, { Authorization: other });
+    expect(stream.status).toBe(404);
+    expect(JSON.parse(await stream.body()).error.code).toBe('RUN_NOT_FOUND');
+    for (const action of ['pause', 'resume', 'cancel', 'checkpoints']) {
+      expectError(
+        await ctx.http.post(`/api/v1/runs/${runId}/${action}`).set('Authorization', other).send({}),
+        404,
+        'RUN_NOT_FOUND',
+      );
+      expectError(
+        await ctx.http.post(`/api/v1/runs/${runId}/${action}`).set('Authorization', viewer).send({}),
+        403,
+        'FORBIDDEN',
+      );
+    }
+    expectError(
+      await ctx.http.get('/api/v1/runs/not-a-uuid').set('Authorization', viewer),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectError(
+      await ctx.http
+        .get(`/api/v1/runs/${runId}/stream`)
+        .set('Authorization', viewer)
+        .set('Last-Event-ID', 'abc'),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+});
