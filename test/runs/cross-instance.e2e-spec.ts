@@ -1,0 +1,130 @@
+import { createTenant, TestTenant } from '../factories/tenant.factory';
+import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
+import { SseClient } from '../helpers/sse-client';
+import { postSse } from '../helpers/sse-post';
+import { startTestApp, TestApp } from '../helpers/test-app';
+import { dataOf, openAiAgent, textOf, waitForStatus } from './run-helpers';
+
+const WORDS = Array.from({ length: 30 }, (_, i) => `w${i} `);
+
+describe('runs across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let upstream: OpenAiCompatibleServer;
+  let tenant: TestTenant;
+  let operator: string;
+
+  beforeAll(async () => {
+    upstream = await new OpenAiCompatibleServer(() => ({ chunks: WORDS, chunkDelayMs: 20 })).start();
+    a = await startTestApp({ env: { RUN_HEARTBEAT_MS: '200', RUN_INTERRUPTED_AFTER_MS: '5000' } });
+    b = await startTestApp({ database: a.database, env: { REDIS_PREFIX: a.settings.redisPrefix } });
+    tenant = await createTenant(a, { tier: 'pro' });
+    operator = `Bearer ${tenant.token('operator')}`;
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+    await upstream.close();
+  });
+
+  it('a run executing on A is joined through B with Last-Event-ID (no gap, no duplicate)', async () => {
+    upstream.respondWith(() => ({ chunks: WORDS, chunkDelayMs: 20 }));
+    const agent = await openAiAgent(a, tenant, upstream.baseUrl);
+    const onA = await postSse(
+      `${a.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'x', stream: true },
+    );
+    await onA.waitFor(6);
+    const runId = dataOf(onA.events[0]).run_id as string;
+    const onB = await SseClient.open(`${b.url}/api/v1/runs/${runId}/stream`, {
+      Authorization: operator,
+      'Last-Event-ID': '4',
+    });
+    await Promise.all([onA.body(), onB.body()]);
+    expect(onB.events.map((e) => Number(e.id))).toEqual(onB.events.map((_, i) => i + 5));
+    expect(onB.events.map((e) => [e.id, e.event, dataOf(e)])).toEqual(
+      onA.events.slice(4).map((e) => [e.id, e.event, dataOf(e)]),
+    );
+    expect(textOf(onA.events)).toBe(WORDS.join(''));
+  });
+
+  it('cancel through B reaches the run executing on A, which aborts its upstream call', async () => {
+    upstream.respondWith(() => ({ chunks: WORDS, hangAfter: 2 }));
+    const agent = await openAiAgent(a, tenant, upstream.baseUrl);
+    const onA = await postSse(
+      `${a.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'x', stream: true },
+    );
+    await onA.waitFor(4);
+    const runId = dataOf(onA.events[0]).run_id as string;
+    const request = upstream.requests[upstream.requests.length - 1];
+    const res = await b.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator);
+    expect(res.body).toEqual({ run_id: runId, status: 'cancelled', message: 'Run cancelled' });
+    expect(await request.clientClosed).toBe(true);
+    await onA.body();
+    expect(onA.events[onA.events.length - 1].event).toBe('run_cancelled');
+  });
+
+  it('pause through B takes effect on A at the step boundary; resume through B completes on B', async () => {
+    let calls = 0;
+    upstream.respondWith((req) => {
+      calls++;
+      return req.body.messages.some((m) => m.role === 'tool')
+        ? { chunks: ['forty-two'] }
+        : {
+            chunks: ['thinking '],
+            toolCalls: [{ id: 'c', name: 'calculator', arguments: '{"expression":"40+2"}' }],
+            delayMs: 300,
+          };
+    });
+    const agent = await openAiAgent(a, tenant, upstream.baseUrl, { tools: ['calculator'] });
+    const onA = await postSse(
+      `${a.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'x', stream: true },
+    );
+    await onA.waitFor(2);
+    const runId = dataOf(onA.events[0]).run_id as string;
+    const paused = await b.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    expect(paused.body.status).toBe('paused');
+    const before = calls;
+    const resumed = await b.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    expect(resumed.body.status).toBe('running');
+    const run = await waitForStatus(b, operator, runId, ['completed']);
+    expect(run.response_content).toBe('forty-two');
+    expect(calls).toBe(before + 1);
+    await onA.body();
+    expect(onA.events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['run_paused', 'run_resumed', 'run_completed']),
+    );
+    expect(onA.events.map((e) => Number(e.id))).toEqual(onA.events.map((_, i) => i + 1));
+  });
+
+  it('a cancel whose bus message is lost still arrives: the intent is stored and read with the heartbeat', async () => {
+    // C shares the database but not the bus: its control messages never reach A.
+    const c = await startTestApp({ database: a.database, withoutRedis: true });
+    try {
+      upstream.respondWith(() => ({ chunks: WORDS, hangAfter: 2 }));
+      const agent = await openAiAgent(a, tenant, upstream.baseUrl);
+      const onA = await postSse(
+        `${a.url}/api/v1/chat`,
+        { Authorization: operator },
+        { agent_id: agent.id, message: 'x', stream: true },
+      );
+      await onA.waitFor(4);
+      const runId = dataOf(onA.events[0]).run_id as string;
+      const request = upstream.requests[upstream.requests.length - 1];
+      await c.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator).expect(200);
+      expect((await waitForStatus(a, operator, runId, ['cancelled'])).status).toBe('cancelled');
+      expect(await request.clientClosed).toBe(true);
+      // C streams it too, from the stored log alone.
+      const onC = await SseClient.open(`${c.url}/api/v1/runs/${runId}/stream`, { Authorization: operator });
+      await onC.body();
+      expect(onC.events[onC.events.length - 1].event).toBe('run_cancelled');
+    } finally {
+      await c.close();
+    }
+  });
+});
