@@ -43,6 +43,8 @@ async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = 
   const baseUrl = `http://127.0.0.1:${port}`;
   const app = {
     baseUrl,
+    /** The throwaway database, for benches that seed data directly. */
+    databaseUrl: database.url,
     child,
     output,
     /** A JWT this instance accepts. */

@@ -25,8 +25,11 @@ function autocannonIn(options) {
  * Warms the target up (`warmup` seconds, default BENCH_WARMUP), then measures it: `{name, rps, p50, p99, non2xx, errors, requests}`.
  * `expectStatus` (default 2xx) is checked by autocannon; anything else counts in non2xx.
  */
-async function measure(name, { url, method = 'GET', headers = {}, body, warmup = WARMUP_S }) {
-  const base = { url, method, headers, body, connections: CONNECTIONS };
+async function measure(
+  name,
+  { url, method = 'GET', headers = {}, body, warmup = WARMUP_S, connections = CONNECTIONS },
+) {
+  const base = { url, method, headers, body, connections };
   if (warmup > 0) await autocannonIn({ ...base, duration: warmup });
   const result = await autocannonIn({ ...base, duration: DURATION_S });
   return {

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Granularity } from './dto/agent-metrics-query.dto';
+import { HISTOGRAM_SIZE } from './duration-histogram';
 
 export interface RollupRow {
+  /** Start of the bucket of the asked granularity (UTC). */
   bucket: Date;
   version: number;
   completed: number;
@@ -11,6 +14,9 @@ export interface RollupRow {
   tokens: string;
   duration_histogram: number[];
 }
+
+/** Element-wise sums of the histogram arrays, as one array (plain aggregates: no unnest). */
+const HISTOGRAM_SUMS = `ARRAY[${Array.from({ length: HISTOGRAM_SIZE }, (_, i) => `sum(duration_histogram[${i + 1}])::int`).join(', ')}]`;
 
 export interface SystemRow {
   tenant_id: string;
@@ -37,15 +43,27 @@ export class MetricsRepository {
     return rows.length > 0;
   }
 
-  /** The hourly rollups of one agent for hours in [start, end): a few rows per hour and version. */
-  agentRollups(tenantId: string, agentId: string, start: Date, end: Date): Promise<RollupRow[]> {
+  /**
+   * One agent's rollups for hours in [start, end), summed per bucket of `granularity` and version
+   * in the database: a few hundred rows whatever the number of runs.
+   */
+  agentRollups(
+    tenantId: string,
+    agentId: string,
+    granularity: Granularity,
+    start: Date,
+    end: Date,
+  ): Promise<RollupRow[]> {
     return this.dataSource.query(
-      `SELECT bucket, agent_version AS version, completed, failed, cancelled, duration_sum, tokens::text AS tokens,
-              duration_histogram
+      `SELECT date_trunc($3, bucket, 'UTC') AS bucket, agent_version AS version,
+              sum(completed)::int AS completed, sum(failed)::int AS failed, sum(cancelled)::int AS cancelled,
+              sum(duration_sum)::float8 AS duration_sum, sum(tokens)::text AS tokens,
+              ${HISTOGRAM_SUMS} AS duration_histogram
        FROM run_stats_hourly
-       WHERE agent_id = $2 AND tenant_id = $1 AND bucket >= date_trunc('hour', $3::timestamptz, 'UTC') AND bucket < $4
-       ORDER BY bucket`,
-      [tenantId, agentId, start, end],
+       WHERE agent_id = $2 AND tenant_id = $1 AND bucket >= date_trunc('hour', $4::timestamptz, 'UTC') AND bucket < $5
+       GROUP BY 1, 2
+       ORDER BY 1, 2`,
+      [tenantId, agentId, granularity, start, end],
     );
   }
 

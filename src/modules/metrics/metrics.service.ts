@@ -113,7 +113,7 @@ export class MetricsService {
       throw metricsError('AGENT_NOT_FOUND', `Agent ${agentId} was not found`);
     }
     const [rows, inProgress] = await Promise.all([
-      this.metrics.agentRollups(tenantId, agentId, start, end),
+      this.metrics.agentRollups(tenantId, agentId, granularity, start, end),
       this.metrics.agentInProgress(tenantId, agentId),
     ]);
 
