@@ -61,7 +61,15 @@ const metadata = fc
     },
   )
   .filter(noProto);
-const model = fc.oneof(name, fc.record({ provider: fc.constantFrom('openai', 'scripted'), model: name }));
+// References must name existing components (the review refuses others): the tenant factory's.
+const modelName = fc.constant('gpt4');
+const toolNames = fc.uniqueArray(fc.constantFrom('search', 'ticket', 'calculator'), { maxLength: 3 });
+const memoryName = fc.constant('session_memory');
+const knowledgeName = fc.constant('product_docs');
+const model = fc.oneof(
+  modelName,
+  fc.record({ provider: fc.constantFrom('openai', 'scripted'), model: name }),
+);
 const params = fc.record(
   {
     temperature: fc.double({ min: 0, max: 2, noNaN: true }),
@@ -76,9 +84,9 @@ const fullBody = fc.record(
     description: fc.option(text),
     system_prompt: fc.option(text),
     model: fc.option(model),
-    tools: fc.uniqueArray(name, { maxLength: 5 }),
-    memory: fc.option(name),
-    knowledge: fc.option(name),
+    tools: toolNames,
+    memory: fc.option(memoryName),
+    knowledge: fc.option(knowledgeName),
     config: params,
     metadata,
   },
@@ -89,9 +97,9 @@ const patchBody = fc.record(
     description: fc.option(text),
     system_prompt: fc.option(text),
     model: fc.option(model),
-    tools: fc.option(fc.uniqueArray(name, { maxLength: 5 })),
-    memory: fc.option(name),
-    knowledge: fc.option(name),
+    tools: fc.option(toolNames),
+    memory: fc.option(memoryName),
+    knowledge: fc.option(knowledgeName),
     config: fc.option(
       fc.record(
         {

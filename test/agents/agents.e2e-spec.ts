@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { agentBody, createAgent } from '../factories/agent.factory';
-import { createTenant, TestTenant } from '../factories/tenant.factory';
+import { createTenant, seedTools, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { auditOf, changesOf, query, rowCounts } from './change-rows';
@@ -341,6 +341,7 @@ describe('agents', () => {
 
   describe('versions, diff and rollback', () => {
     it('lists versions newest first, diffs two of them and rolls back as a new version', async () => {
+      await seedTools(ctx, tenant.id, ['a', 'b']);
       const agent = await createAgent(ctx, tenant, { system_prompt: 'one', tools: ['a'] });
       await api()
         .patch(`/api/v1/agents/${agent.id}`)
@@ -642,6 +643,7 @@ describe('agents', () => {
         limits: { allowed_model_providers: ['scripted'], max_prompt_length: 50 },
       });
       const auth = `Bearer ${free.token('editor')}`;
+      await seedTools(ctx, free.id, ['a', 'b', 'c', 'd']);
       const error = expectError(
         await api()
           .post('/api/v1/agents')

@@ -14,8 +14,8 @@ describe('Component configs', () => {
 
   beforeAll(async () => {
     ctx = await startTestApp();
-    tenant = await createTenant(ctx);
-    other = await createTenant(ctx);
+    tenant = await createTenant(ctx, { components: false });
+    other = await createTenant(ctx, { components: false });
   });
   afterAll(() => ctx.close());
 

@@ -26,7 +26,7 @@ describe('resolved configs expand components', () => {
 
   beforeAll(async () => {
     ctx = await startTestApp();
-    tenant = await createTenant(ctx);
+    tenant = await createTenant(ctx, { components: false });
     maskedKey = await createServiceKey(false);
     secretKey = await createServiceKey(true);
     await putComponent(ctx, tenant, 'gpt4', componentConfigs.model({ api_key: API_KEY }));

@@ -1,4 +1,4 @@
-import { createTenant, TestTenant } from '../factories/tenant.factory';
+import { createTenant, seedTools, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { signToken } from '../helpers/tokens';
@@ -280,6 +280,8 @@ describe('templates', () => {
         .set('Authorization', operator)
         .send(templateBody({ global: true, min_tier: 'pro', config: { tools: ['a', 'b', 'c', 'd'] } }));
       const free = await createTenant(ctx, { tier: 'free' });
+      await seedTools(ctx, tenant.id, ['a', 'b', 'c', 'd']);
+      await seedTools(ctx, free.id, ['a']);
       const before = await rowCounts(ctx);
       const error = expectError(
         await api()

@@ -9,7 +9,8 @@ export type AgentErrorCode =
   | 'LABEL_NOT_FOUND'
   | 'LABEL_RESERVED'
   | 'LABEL_PROTECTED'
-  | 'TIER_LIMIT_EXCEEDED';
+  | 'TIER_LIMIT_EXCEEDED'
+  | 'CONFIG_REVIEW_FAILED';
 
 export const agentError = defineErrors<AgentErrorCode>({
   AGENT_NOT_FOUND: 404,
@@ -21,4 +22,5 @@ export const agentError = defineErrors<AgentErrorCode>({
   LABEL_RESERVED: 400,
   LABEL_PROTECTED: 403,
   TIER_LIMIT_EXCEEDED: 422,
+  CONFIG_REVIEW_FAILED: 422,
 });

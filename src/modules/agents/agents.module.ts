@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { ConfigModule } from '../config/config.module';
 import { AgentLabelsRepository } from './agent-labels.repository';
 import { AgentVersionsRepository } from './agent-versions.repository';
 import { AgentsController } from './agents.controller';
@@ -7,7 +8,7 @@ import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, ConfigModule],
   controllers: [AgentsController],
   providers: [AgentsRepository, AgentVersionsRepository, AgentLabelsRepository, AgentsService],
   exports: [AgentsService],

@@ -5,6 +5,7 @@ import { commonError } from '../../shared/errors/common.errors';
 import { pageOf } from '../../shared/http/pagination.dto';
 import { OutboxService } from '../../shared/events/outbox.service';
 import { AuditService } from '../audit/audit.service';
+import { ConfigReviewService } from '../config/config-review.service';
 import {
   AgentConfig,
   configFieldsOf,
@@ -107,6 +108,7 @@ export class AgentsService {
     private readonly labels: AgentLabelsRepository,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly review: ConfigReviewService,
   ) {}
 
   async list(tenantId: string, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
@@ -157,6 +159,7 @@ export class AgentsService {
           const input = await prepare(manager);
           name = input.name;
           this.enforce(checkTierLimits(input.config, tenant.limits, tenant.tier));
+          this.enforceReview(await this.review.reviewAgent(tenant, input.config, manager));
           await this.agents.lockCreation(tenant.id, manager);
           const count = await this.agents.countActive(tenant.id, manager);
           this.enforce(checkAgentCount(count, tenant.limits, tenant.tier));
@@ -441,6 +444,7 @@ export class AgentsService {
       ...checkAgentCount(await this.agents.countActive(tenant.id), tenant.limits, tenant.tier),
     ];
     if (dto.name !== undefined) findings.push(...(await this.nameFindings(tenant.id, dto.name, null)));
+    findings.push(...(await this.review.reviewAgent(tenant, config)));
     return toValidationResult([...findings, ...adviseOn(config)]);
   }
 
@@ -458,6 +462,7 @@ export class AgentsService {
     if (dto.name !== undefined && dto.name !== agent.name) {
       findings.push(...(await this.nameFindings(tenant.id, dto.name, id)));
     }
+    findings.push(...(await this.review.reviewAgent(tenant, config)));
     return toValidationResult([...findings, ...adviseOn(config)]);
   }
 
@@ -490,7 +495,10 @@ export class AgentsService {
           const tagsChanged = !sameTags(desired.tags, agent.tags);
           if (!configChanged && !nameChanged && !tagsChanged) return before;
 
-          if (configChanged) this.enforce(checkTierLimits(desired.config, tenant.limits, tenant.tier));
+          if (configChanged) {
+            this.enforce(checkTierLimits(desired.config, tenant.limits, tenant.tier));
+            this.enforceReview(await this.review.reviewAgent(tenant, desired.config, manager));
+          }
           if (nameChanged) await this.assertNameFree(tenant.id, desired.name, id, manager);
           const version = configChanged
             ? await this.versions.insert(
@@ -655,6 +663,17 @@ export class AgentsService {
     throw agentError(
       'TIER_LIMIT_EXCEEDED',
       `Tier limit exceeded: ${errors.map((finding) => finding.message).join('; ')}`,
+      findingsAsDetails(errors),
+    );
+  }
+
+  /** The review's errors refuse the save (422 with them); its warnings do not. */
+  private enforceReview(findings: Finding[]): void {
+    if (!hasErrors(findings)) return;
+    const errors = findings.filter((finding) => finding.severity === 'error');
+    throw agentError(
+      'CONFIG_REVIEW_FAILED',
+      `The config did not pass review: ${errors.map((finding) => finding.message).join('; ')}`,
       findingsAsDetails(errors),
     );
   }

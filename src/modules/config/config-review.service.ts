@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import OpenAI from 'openai';
+import type { EntityManager } from 'typeorm';
+import type { TenantSnapshot } from '../../shared/auth/principal';
+import type { AgentConfig } from '../agents/agent-config';
 import type { Finding, FindingSeverity } from '../agents/agent-rules';
 import { SecretBox } from '../../shared/secrets/secret-box';
 import { revealSecrets } from '../../shared/secrets/secret-fields';
@@ -11,6 +14,8 @@ import { lintAgent, lintComponent } from './config-lint';
 import { ComponentsRepository } from './components.repository';
 
 const MAX_ENTRIES = 10_000;
+/** Tools execution services run by name without a component. */
+const BUILTIN_TOOLS = new Set(['calculator', 'current_time']);
 const SEVERITIES: FindingSeverity[] = ['error', 'warning', 'info'];
 const REVIEW_PROMPT = [
   'You review configurations of AI agents and their components (models, tools, memory, knowledge) for safety and quality.',
@@ -53,8 +58,33 @@ export class ConfigReviewService {
     private readonly box: SecretBox,
   ) {}
 
+  /**
+   * The whole review of an agent config: its content (cached by hash), then what depends on the
+   * tenant's components now (never cached): every named component exists, has the right type and
+   * is enabled, and a named model's provider is allowed on the tier. Pass the transaction's
+   * manager when inside one.
+   */
+  async reviewAgent(
+    tenant: TenantSnapshot,
+    config: AgentConfig,
+    manager?: EntityManager,
+  ): Promise<Finding[]> {
+    const content = await this.review(
+      tenant.id,
+      'agent',
+      config as unknown as Record<string, unknown>,
+      manager,
+    );
+    return [...content, ...(await this.references(tenant, config, manager))];
+  }
+
   /** `config` must hold no secret in clear: callers pass it masked. */
-  review(tenantId: string, kind: ReviewKind, config: Record<string, unknown>): Promise<Finding[]> {
+  review(
+    tenantId: string,
+    kind: ReviewKind,
+    config: Record<string, unknown>,
+    manager?: EntityManager,
+  ): Promise<Finding[]> {
     const key = `${tenantId}|${kind}|${hashOf(config)}`;
     const cached = this.cache.get(key);
     if (cached) {
@@ -64,7 +94,7 @@ export class ConfigReviewService {
       return Promise.resolve(cached.map((finding) => ({ ...finding })));
     }
     this.misses++;
-    return this.run(tenantId, kind, config).then(({ findings, cacheable }) => {
+    return this.run(tenantId, kind, config, manager).then(({ findings, cacheable }) => {
       if (cacheable) {
         this.cache.set(key, findings);
         while (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
@@ -77,10 +107,71 @@ export class ConfigReviewService {
     return { entries: this.cache.size, hits: this.hits, misses: this.misses, reviewsRun: this.reviewsRun };
   }
 
+  private async references(
+    tenant: TenantSnapshot,
+    config: AgentConfig,
+    manager?: EntityManager,
+  ): Promise<Finding[]> {
+    const wanted: Array<{ name: string; type: string; path: string }> = [
+      ...(typeof config.model === 'string' ? [{ name: config.model, type: 'model', path: '/model' }] : []),
+      ...config.tools.map((name, i) => ({ name, type: 'tool', path: `/tools/${i}` })),
+      ...(config.memory ? [{ name: config.memory, type: 'memory', path: '/memory' }] : []),
+      ...(config.knowledge ? [{ name: config.knowledge, type: 'knowledge', path: '/knowledge' }] : []),
+    ];
+    const found = new Map(
+      (await this.components.findByNames(tenant.id, [...new Set(wanted.map((w) => w.name))], manager)).map(
+        (component) => [component.name, component],
+      ),
+    );
+    const findings: Finding[] = [];
+    for (const { name, type, path } of wanted) {
+      const component = found.get(name);
+      if (!component && type === 'tool' && BUILTIN_TOOLS.has(name)) continue;
+      if (!component) {
+        findings.push({
+          severity: 'error',
+          code: 'COMPONENT_NOT_FOUND',
+          path,
+          message: `No ${type} component named "${name}"`,
+        });
+      } else if (component.type !== type) {
+        findings.push({
+          severity: 'error',
+          code: 'COMPONENT_TYPE_MISMATCH',
+          path,
+          message: `"${name}" is a ${component.type} component, not a ${type}`,
+        });
+      } else if (!component.enabled) {
+        findings.push({
+          severity: 'error',
+          code: 'COMPONENT_DISABLED',
+          path,
+          message: `The ${type} component "${name}" is disabled`,
+        });
+      } else if (type === 'model') {
+        const provider = component.config.provider as string;
+        if (!tenant.limits.allowed_model_providers.includes(provider)) {
+          findings.push({
+            severity: 'error',
+            code: 'MODEL_PROVIDER_NOT_ALLOWED',
+            path,
+            message: `Model "${name}" uses provider "${provider}", not allowed on the ${tenant.tier} tier`,
+            limit: 'allowed_model_providers',
+            value: tenant.limits.allowed_model_providers,
+            actual: provider,
+            tier: tenant.tier,
+          });
+        }
+      }
+    }
+    return findings;
+  }
+
   private async run(
     tenantId: string,
     kind: ReviewKind,
     config: Record<string, unknown>,
+    manager?: EntityManager,
   ): Promise<{ findings: Finding[]; cacheable: boolean }> {
     this.reviewsRun++;
     const findings =
@@ -88,7 +179,7 @@ export class ConfigReviewService {
         ? lintAgent(config as { system_prompt: string | null; description: string | null })
         : lintComponent(config);
     if (!this.settings.llmReview.enabled) return { findings, cacheable: true };
-    const model = await this.modelReview(tenantId, kind, config);
+    const model = await this.modelReview(tenantId, kind, config, manager);
     return { findings: [...findings, ...model.findings], cacheable: model.ok };
   }
 
@@ -97,9 +188,10 @@ export class ConfigReviewService {
     tenantId: string,
     kind: ReviewKind,
     config: Record<string, unknown>,
+    manager?: EntityManager,
   ): Promise<{ findings: Finding[]; ok: boolean }> {
     const name = this.settings.llmReview.model as string;
-    const component = await this.components.findByName(tenantId, name);
+    const component = await this.components.findByName(tenantId, name, manager);
     if (!component || component.type !== 'model' || !component.enabled) {
       return {
         findings: [this.unavailable(`the review model component "${name}" is missing or disabled`)],
