@@ -1,7 +1,10 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Response } from 'express';
 import { ChangeMessage, tenantChangesChannel, toChangeMessage } from '../../shared/events/change-message';
 import { MessageBus } from '../../shared/events/message-bus';
-import type { SseStream } from '../../shared/http/sse';
+import { SseStream } from '../../shared/http/sse';
+import { APP_SETTINGS } from '../../shared/settings/settings.module';
+import type { AppSettings } from '../../shared/settings/settings';
 import { ChangeEventsRepository } from './change-events.repository';
 import {
   ChangeListResponseDto,
@@ -41,6 +44,7 @@ export class ChangeFeedService implements OnModuleDestroy {
   constructor(
     private readonly changes: ChangeEventsRepository,
     private readonly bus: MessageBus,
+    @Inject(APP_SETTINGS) private readonly settings: AppSettings,
   ) {}
 
   onModuleDestroy(): void {
@@ -85,12 +89,12 @@ export class ChangeFeedService implements OnModuleDestroy {
   }
 
   /**
-   * Checks the position, then opens the stream (`open` sends the headers), replays what is stored
-   * after `after` and follows live changes until the client goes away.
+   * Checks the position (so a 410 can still be an ordinary error response), then opens the SSE
+   * response, replays what is stored after `after` and follows live changes until the client goes.
    */
-  async stream(tenantId: string, after: number, open: () => SseStream): Promise<void> {
+  async stream(tenantId: string, after: number, res: Response): Promise<void> {
     await this.assertRetained(after);
-    const sse = open();
+    const sse = new SseStream(res, this.settings.sseKeepAliveMs);
     let last = after;
     let live = false;
     const pending: ChangeMessage[] = [];

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiGoneResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiGoneResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
@@ -8,8 +8,8 @@ import type { TenantPrincipal } from '../../shared/auth/principal';
 import { ErrorEnvelopeDto } from '../../shared/errors/error-envelope.dto';
 import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
 import { resumePosition } from '../../shared/http/sse';
+import { ApiChangeStream } from '../events/api-change-stream.decorator';
 import { ChangeFeedService } from '../events/change-feed.service';
-import { ChangeStreamOpener } from '../events/change-stream-opener';
 import {
   ChangeListResponseDto,
   ConfigVersionResponseDto,
@@ -25,10 +25,7 @@ import {
 @SkipThrottle()
 @Controller('internal/v1')
 export class InternalChangesController {
-  constructor(
-    private readonly feed: ChangeFeedService,
-    private readonly opener: ChangeStreamOpener,
-  ) {}
+  constructor(private readonly feed: ChangeFeedService) {}
 
   /** Change events after a change id, in order. 410 when that point was pruned. */
   @Get('changes')
@@ -48,19 +45,14 @@ export class InternalChangesController {
    */
   @Get('changes/stream')
   @RequirePermission(Permission.InternalRead)
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream of change events' })
-  @ApiGoneResponse({ type: ErrorEnvelopeDto, description: 'The resume point was pruned' })
-  @ApiErrors(400)
+  @ApiChangeStream()
   streamInternalChanges(
     @CurrentTenant() principal: TenantPrincipal,
     @Query() query: StreamChangesQueryDto,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return this.feed.stream(principal.tenant.id, resumePosition(req, query.after), () =>
-      this.opener.open(res),
-    );
+    return this.feed.stream(principal.tenant.id, resumePosition(req, query.after), res);
   }
 
   /** The tenant's latest change sequence: poll it and re-pull when it moves. */
