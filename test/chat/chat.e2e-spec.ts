@@ -341,8 +341,16 @@ describe('chat', () => {
       404,
       'AGENT_NOT_FOUND',
     );
-    // A model given by component name that nothing expanded cannot run.
+    // A model given by component name that nothing expanded (its component is disabled) cannot run.
     const byName = await scriptedAgent(ctx, tenant, [], { model: 'gpt4' });
+    const editor = `Bearer ${tenant.token('editor')}`;
+    const gpt4 = await ctx.http.get('/api/v1/config/gpt4').set('Authorization', editor);
+    const toggle = (enabled: boolean) =>
+      ctx.http
+        .put('/api/v1/config/gpt4')
+        .set('Authorization', editor)
+        .send({ config: gpt4.body.config, enabled });
+    expect((await toggle(false)).status).toBe(200);
     expectError(
       await ctx.http
         .post('/api/v1/chat')
@@ -351,6 +359,7 @@ describe('chat', () => {
       422,
       'MODEL_NOT_RUNNABLE',
     );
+    expect((await toggle(true)).status).toBe(200);
   });
 
   it('answers 429 over the tier concurrent runs', async () => {

@@ -102,6 +102,16 @@ describe('resolved configs expand components', () => {
     expect(ctx.logs.text).not.toContain('header-secret-for-tools');
   });
 
+  it('a disabled component is not expanded: it stays a name, out of service', async () => {
+    await putComponent(ctx, tenant, 'session_memory', componentConfigs.memory(), { enabled: false });
+    const off = await read(maskedKey);
+    expect(off.body.config.memory).toBe('session_memory');
+    await putComponent(ctx, tenant, 'session_memory', componentConfigs.memory(), { enabled: true });
+    const on = await read(maskedKey);
+    expect(on.body.config.memory).toEqual({ name: 'session_memory', session_window: { max_messages: 20 } });
+    expect(on.body.config_hash).not.toBe(off.body.config_hash);
+  });
+
   it('a component update changes the hash of each agent using it and emits an event naming them', async () => {
     const second = await createAgent(ctx, tenant, { tools: ['search'] });
     const bystander = await createAgent(ctx, tenant, {

@@ -96,7 +96,8 @@ export async function createTenant(ctx: TestApp, overrides: TenantOverrides = {}
     });
   if (res.status !== 201) throw new Error(`createTenant: ${res.status} ${JSON.stringify(res.body)}`);
   const id = res.body.id as string;
-  if (overrides.components !== false) await seedDefaultComponents(ctx, id);
+  // An app in a child process (no database handle here) gets no fixture rows.
+  if (overrides.components !== false && ctx.database) await seedDefaultComponents(ctx, id);
   return { id, slug, token: (...roles: Role[]) => signToken({ sub: `${slug}-user`, tenant: id, roles }) };
 }
 

@@ -127,14 +127,15 @@ export class ResolvedConfigService {
 
   /**
    * The version with its named model, tools, memory and knowledge expanded into their component
-   * configs (`{name, …fields}`); a name no component carries stays a name (a built-in tool, or a
-   * reference the review refused). The hash covers the expanded config with secrets sealed, so it
+   * configs (`{name, …fields}`); a name no enabled component carries stays a name (a built-in
+   * tool, a disabled component, or a reference the review refused). The hash covers the expanded config with secrets sealed, so it
    * changes with any component change, secrets included, and is the same for both views.
    */
   private toResolved(stored: StoredVersion, components: Map<string, StoredComponent>, withSecrets: boolean) {
     const expand = (name: string, type: string): unknown => {
       const component = components.get(name);
-      if (!component || component.type !== type) return name;
+      // A disabled component is out of service at once: its name is not expanded.
+      if (!component || component.type !== type || !component.enabled) return name;
       return { name, ...component.config };
     };
     const agent = stored.config;
