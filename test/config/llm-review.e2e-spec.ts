@@ -122,6 +122,16 @@ describe('model-based review (ENABLE_LLM_REVIEW)', () => {
     expect(ctx.logs.text).not.toContain(REVIEWER_KEY);
   });
 
+  it('never sends a config holding a pasted secret to the model', async () => {
+    const before = model.requests.length;
+    const secret = 'sk-proj-neverforwarded0123456789abcdef';
+    const res = await validate(`Use ${secret} for lookups.`);
+    expect(res.body.findings).toEqual(
+      expect.arrayContaining([expect.objectContaining({ code: 'SECRET_IN_PROMPT' })]),
+    );
+    expect(model.requests.length).toBe(before);
+  });
+
   it("the model's errors refuse a save", async () => {
     const res = await ctx.http
       .post('/api/v1/agents')

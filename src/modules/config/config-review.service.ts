@@ -179,6 +179,8 @@ export class ConfigReviewService {
         ? lintAgent(config as { system_prompt: string | null; description: string | null })
         : lintComponent(config);
     if (!this.settings.llmReview.enabled) return { findings, cacheable: true };
+    // Never forward a pasted credential to a model server: the lint's error already refuses it.
+    if (findings.some((finding) => finding.code === 'SECRET_IN_PROMPT')) return { findings, cacheable: true };
     const model = await this.modelReview(tenantId, kind, config, manager);
     return { findings: [...findings, ...model.findings], cacheable: model.ok };
   }
