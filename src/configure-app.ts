@@ -79,7 +79,6 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   applyGlobalPrefix(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
 
   const document = buildOpenApiDocument(app, settings.version);
   SwaggerModule.setup('docs', app, document, {

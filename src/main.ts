@@ -34,14 +34,21 @@ async function main(): Promise<void> {
   const server = await app.listen(settings.port, settings.host);
   // Keep-alive connections would otherwise hold a graceful shutdown open.
   server.keepAliveTimeout = 5_000;
-  // Nest's shutdown hooks stop accepting, let in-flight requests finish and close the database and
-  // Redis; this bounds how long that may take before the process exits anyway.
+  // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database and Redis
+  // (Nest's shutdown hooks), then exit 0. The timeout bounds how long that may take.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       setTimeout(() => {
         console.error(`agentry: shutdown took over ${settings.shutdownTimeoutMs} ms; exiting`);
         process.exit(1);
       }, settings.shutdownTimeoutMs).unref();
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('agentry: shutdown failed:', error instanceof Error ? error.message : error);
+          process.exit(1);
+        },
+      );
     });
   }
   const mode = settings.databaseUrl ? 'PostgreSQL' : 'embedded PostgreSQL';

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
@@ -45,5 +46,9 @@ export function loggingModule(settings: AppSettings, stream?: DestinationStream)
           }
         : undefined,
   };
-  return LoggerModule.forRoot({ pinoHttp: stream ? [options, stream] : options });
+  return LoggerModule.forRoot({
+    pinoHttp: stream ? [options, stream] : options,
+    // Express 5 wildcard syntax; the default `*` is converted with a warning at every start.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+  });
 }
