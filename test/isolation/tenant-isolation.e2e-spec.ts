@@ -99,9 +99,13 @@ function bodyFor(a: FixtureA, op: SpecOperation | undefined): Record<string, unk
   if (!op?.requestBody) return undefined;
   const schema = deref(specOf, op.requestBody);
   const body = (minimalValue(specOf, schema) ?? {}) as Record<string, unknown>;
-  // A free-form component config: the smallest one the config module accepts.
-  if (schema.properties?.config && body.config !== undefined && op.path.startsWith('/api/v1/config/'))
+  // A free-form component config: the smallest one the config module accepts. Checked only: a
+  // saved PUT /config/:name would create B's own component of A's name (names are per tenant),
+  // which B may then delete and whose events name it, all legitimately.
+  if (schema.properties?.config && body.config !== undefined && op.path.startsWith('/api/v1/config/')) {
     body.config = componentConfigs.tool();
+    body.validate_only = true;
+  }
   if (schema.properties?.agent_id) body.agent_id = a.agentId;
   if (schema.properties?.version && op.path.includes('{id}')) body.version = 1;
   return body;
