@@ -15,8 +15,11 @@ export class ChatService {
 
   /** Admits the run (errors are JSON envelopes), then opens the stream and follows the run. */
   async stream(principal: TenantPrincipal, dto: ChatRequestDto, open: () => SseStream): Promise<void> {
-    const run = await this.runs.create(principal, this.toNewRun(dto));
-    await this.runs.follow(principal.tenant.id, run, open());
+    let following: Promise<void> = Promise.resolve();
+    await this.runs.create(principal, this.toNewRun(dto), (run) => {
+      following = this.runs.follow(principal.tenant.id, run, open());
+    });
+    await following;
   }
 
   async answer(principal: TenantPrincipal, dto: ChatRequestDto): Promise<ChatResponseDto> {

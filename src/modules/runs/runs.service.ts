@@ -80,8 +80,15 @@ export class RunsService {
 
   // ---- admission -------------------------------------------------------------------------
 
-  /** Creates a run (running here, or queued behind its session) and starts it. */
-  async create(principal: TenantPrincipal, input: NewRun): Promise<RunEntity> {
+  /**
+   * Creates a run (running here, or queued behind its session) and starts it. `beforeStart` runs
+   * once the run exists and before its first event, so a stream attached there misses nothing.
+   */
+  async create(
+    principal: TenantPrincipal,
+    input: NewRun,
+    beforeStart?: (run: RunEntity) => void,
+  ): Promise<RunEntity> {
     const tenantId = principal.tenant.id;
     if (input.label !== undefined && input.version !== undefined) {
       throw commonError('VALIDATION_FAILED', 'Validation failed: give a label or a version, not both', [
@@ -122,7 +129,9 @@ export class RunsService {
       return { run: created, toCancel: input.multitask === 'interrupt' ? busy : [] };
     });
     for (const other of toCancel) await this.requestCancel(other);
-    if (run.status === 'running') this.executor.start(run, await this.executor.initialState(run));
+    const state = run.status === 'running' ? await this.executor.initialState(run) : null;
+    beforeStart?.(run);
+    if (state) this.executor.start(run, state);
     return run;
   }
 
@@ -235,7 +244,7 @@ export class RunsService {
     await this.streams.follow(tenantId, id, after, open());
   }
 
-  /** Follows a run just created here from its first event (the chat stream). */
+  /** Follows a run just created here from its first event (the chat stream); attaches before it returns. */
   follow(tenantId: string, run: RunEntity, sse: SseStream): Promise<void> {
     if (run.onDisconnect === 'cancel') {
       sse.onClose(() => {
