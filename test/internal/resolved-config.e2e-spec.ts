@@ -251,6 +251,15 @@ describe('resolved configurations on /internal/v1', () => {
     expect((await read(a, '/internal/v1/agents/hot/config', second.key)).status).toBe(200);
   });
 
+  it('answers a malformed path in the error envelope', async () => {
+    const res = await read(a, '/internal/v1/agents/%E0%A4%A/config');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.error).toEqual(
+      expect.objectContaining({ code: expect.any(String), request_id: expect.any(String) }),
+    );
+  });
+
   it('answers odd queries of a cached configuration through the full route', async () => {
     expect((await read(a, '/internal/v1/agents/support/config')).status).toBe(200);
     expectError(

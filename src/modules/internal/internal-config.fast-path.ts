@@ -37,7 +37,13 @@ export class InternalConfigFastPath {
     const match = CONFIG_PATH.exec(req.path);
     const key = this.presentedKey(req);
     if (!match || !key) return next();
-    this.serve(req, res, decodeURIComponent(match[1]), key).then(
+    let idOrName: string;
+    try {
+      idOrName = decodeURIComponent(match[1]);
+    } catch {
+      return next(); // a malformed escape: the full route answers it
+    }
+    this.serve(req, res, idOrName, key).then(
       (served) => (served ? undefined : next()),
       () => next(),
     );
