@@ -4906,7 +4906,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description text/event-stream of change events */
+      /** @description text/event-stream of change events (`id:` = change id) */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5172,7 +5172,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description text/event-stream of change events */
+      /** @description text/event-stream of change events (`id:` = change id) */
       200: {
         headers: {
           [name: string]: unknown;
