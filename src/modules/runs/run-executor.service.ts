@@ -460,7 +460,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const rows = await this.runs.heartbeat(this.instanceId, [...this.executions.keys()]);
+      const ids = [...this.executions.keys()];
+      const rows = await this.runs.heartbeat(this.instanceId, ids);
       const seen = new Set(rows.map((row) => row.id));
       for (const row of rows) {
         const execution = this.executions.get(row.id);
@@ -472,9 +473,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
           this.apply(execution, row.intent);
         }
       }
-      for (const [id, execution] of this.executions) {
+      // Only the runs this heartbeat asked about: runs started while it ran are not in its answer.
+      for (const id of ids) {
+        const execution = this.executions.get(id);
         // Claimed by someone else, or swept: not ours to finish any more.
-        if (!seen.has(id) && execution.run.instanceId === this.instanceId) {
+        if (execution && !seen.has(id) && execution.run.instanceId === this.instanceId) {
           execution.stop = 'lost';
           execution.abort.abort();
         }
