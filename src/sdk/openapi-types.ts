@@ -1536,8 +1536,18 @@ export interface components {
     JsonPatchOperationDto: {
       /** @enum {string} */
       op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
-      /** @description The new value (add, replace, test) */
-      value?: Record<string, never>;
+      /** @description The new value (add, replace, test): any JSON value */
+      value?:
+        | (
+            | string
+            | number
+            | boolean
+            | {
+                [key: string]: unknown;
+              }
+            | unknown[]
+          )
+        | null;
       /** @description JSON Pointer into the version's config. */
       path: string;
       from?: string;

@@ -5,7 +5,20 @@ export class JsonPatchOperationDto {
   op: string;
   /** JSON Pointer into the version's config. */
   path: string;
-  @ApiProperty({ required: false, description: 'The new value (add, replace, test)' })
+  // Any JSON value (a prompt is a string, a temperature a number); without `oneOf` the schema
+  // said `object`, which the fuzz suite's response check caught on every string change.
+  @ApiProperty({
+    required: false,
+    nullable: true,
+    description: 'The new value (add, replace, test): any JSON value',
+    oneOf: [
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: {} },
+    ],
+  })
   value?: unknown;
   from?: string;
 }

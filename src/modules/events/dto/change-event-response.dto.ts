@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 import type { ChangeMessage } from '../../../shared/events/change-message';
 
 export class ChangeEventResponseDto {
@@ -35,12 +35,28 @@ export class ConfigVersionResponseDto {
   updated_at: string | null;
 }
 
+/**
+ * A change id is a bigint; past 2^53 a JS number is no longer exact, and past 2^63 PostgreSQL
+ * refuses the query (a 500 found by the fuzz suite). Custom rather than @Max so the published
+ * schema, which says "a change id", is unchanged.
+ */
+function IsChangeId(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isChangeId',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'number' || Number.isSafeInteger(value),
+      defaultMessage: () => '$property must be a change id (at most 2^53 - 1)',
+    },
+  });
+}
+
 export class ListChangesQueryDto {
   /** Changes after this change id (exclusive); 0 for all that are kept. */
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @IsChangeId()
   after: number = 0;
 
   /** Most changes to return, 1 to 1000. */
