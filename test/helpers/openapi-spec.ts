@@ -43,9 +43,13 @@ export interface OpenApiDocument {
   components: { schemas: Record<string, JsonSchema> };
 }
 
-/** openapi.json at the repository root, as `npm run openapi` generated it from the code. */
+/**
+ * openapi.json at the repository root, as `npm run openapi` generated it from the code (or the
+ * file named by OPENAPI_FILE, e.g. to fuzz a spec generated elsewhere).
+ */
 export function loadSpec(): OpenApiDocument {
-  return JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'openapi.json'), 'utf8')) as OpenApiDocument;
+  const file = process.env.OPENAPI_FILE ?? resolve(__dirname, '..', '..', 'openapi.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as OpenApiDocument;
 }
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'];
