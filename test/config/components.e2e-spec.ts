@@ -159,6 +159,25 @@ describe('Component configs', () => {
     ]);
   });
 
+  it('keeps JSON keys named like Object.prototype methods (toString, valueOf)', async () => {
+    const parameters = {
+      type: 'object',
+      properties: { toString: { type: 'string' }, valueOf: { type: 'number' } },
+    };
+    await putComponent(ctx, tenant, 'proto-keys', componentConfigs.tool({ parameters }));
+    const read = await ctx.http.get('/api/v1/config/proto-keys').set(as('viewer'));
+    expect(read.body.config.parameters).toEqual(parameters);
+    const agent = await createAgent(ctx, tenant, {
+      model: { provider: 'scripted', model: 'echo', toString: 'kept' },
+      tools: [],
+      memory: null,
+      knowledge: null,
+      metadata: { ' ': { valueOf: false, toString: null } },
+    });
+    expect(agent.metadata).toEqual({ ' ': { valueOf: false, toString: null } });
+    expect(agent.model).toEqual({ provider: 'scripted', model: 'echo', toString: 'kept' });
+  });
+
   it('validate_only answers the findings and saves nothing', async () => {
     const bad = await ctx.http
       .put('/api/v1/config/dry')

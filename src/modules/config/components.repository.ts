@@ -57,7 +57,11 @@ export class ComponentsRepository extends TenantScopedRepository<ComponentEntity
     return query.orderBy('c.name', 'ASC').limit(filter.limit).offset(filter.offset).getManyAndCount();
   }
 
-  insert(
+  /**
+   * A plain INSERT: `save(create())` deep-merges jsonb values into a fresh object and so drops keys
+   * named like `Object.prototype` members (a tool schema's `toString` property, say).
+   */
+  async insert(
     tenantId: string,
     values: Pick<
       ComponentEntity,
@@ -65,7 +69,11 @@ export class ComponentsRepository extends TenantScopedRepository<ComponentEntity
     >,
     manager: EntityManager,
   ): Promise<ComponentEntity> {
-    return this.insertScoped(tenantId, values, manager);
+    this.scoped(tenantId); // refuses an empty tenant id, as every scoped method does
+    const row = { ...values, tenantId };
+    const result = await this.repo(manager).insert(row as QueryDeepPartialEntity<ComponentEntity>);
+    const generated = result.generatedMaps[0] as Pick<ComponentEntity, 'id' | 'createdAt' | 'updatedAt'>;
+    return { ...row, id: generated.id, createdAt: generated.createdAt, updatedAt: generated.updatedAt };
   }
 
   async update(
@@ -113,12 +121,14 @@ export class ComponentChangesRepository extends TenantScopedRepository<Component
     super(dataSource, ComponentChangeEntity);
   }
 
-  insert(
+  /** A plain INSERT, for the same reason as ComponentsRepository.insert. */
+  async insert(
     tenantId: string,
     values: Omit<ComponentChangeEntity, 'id' | 'tenantId' | 'createdAt' | 'tenant'>,
     manager: EntityManager,
-  ): Promise<ComponentChangeEntity> {
-    return this.insertScoped(tenantId, values, manager);
+  ): Promise<void> {
+    this.scoped(tenantId);
+    await this.repo(manager).insert({ ...values, tenantId } as QueryDeepPartialEntity<ComponentChangeEntity>);
   }
 
   /** Newest first. */

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
+import { rawJson } from '../../../shared/http/raw-json';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -91,6 +92,7 @@ export class AgentConfigFieldsDto {
   @ApiPropertyOptional({ ...MODEL_REF_SCHEMA, nullable: true })
   @IsOptional()
   @IsModelRef()
+  @Transform(rawJson, { toClassOnly: true })
   model?: ModelRef | null;
 
   /** Tool component names; how many is capped by your tier (`max_tools_per_agent`). */
@@ -124,5 +126,6 @@ export class AgentConfigFieldsDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   @IsOptional()
   @IsJsonObject(METADATA_MAX_BYTES)
+  @Transform(rawJson, { toClassOnly: true })
   metadata?: Record<string, unknown> | null;
 }

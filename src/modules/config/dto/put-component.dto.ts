@@ -9,6 +9,8 @@ import {
   MaxLength,
 } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { rawJson } from '../../../shared/http/raw-json';
 import { IsJsonObject, IsStorableText, TAG_PATTERN } from '../../agents/agent-validators';
 
 export const COMPONENT_CONFIG_MAX_BYTES = 256 * 1024;
@@ -23,6 +25,7 @@ export class PutComponentDto {
    */
   @ApiProperty({ type: 'object', additionalProperties: true })
   @IsJsonObject(COMPONENT_CONFIG_MAX_BYTES)
+  @Transform(rawJson, { toClassOnly: true })
   config: Record<string, unknown>;
 
   /** Check only: answers the findings and saves nothing. */
