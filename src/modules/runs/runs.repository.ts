@@ -40,6 +40,27 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`runs:${tenantId}`]);
   }
 
+  /** Serialises what concerns one session (busy check, queue hand-over) until commit. */
+  async lockSession(tenantId: string, sessionId: string, manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`runs:${tenantId}:${sessionId}`]);
+  }
+
+  /** Active runs of the tenant created no later than this one (itself included). */
+  async countActiveUpTo(tenantId: string, run: RunEntity): Promise<number> {
+    const rows = (await this.dataSource.query(
+      // Compared in SQL: created_at has microseconds, a JavaScript Date only milliseconds.
+      `SELECT count(*)::int AS n FROM runs r, (SELECT created_at, id FROM runs WHERE id = $2) me
+       WHERE r.tenant_id = $1 AND r.status IN ('queued', 'running') AND (r.created_at, r.id) <= (me.created_at, me.id)`,
+      [tenantId, run.id],
+    )) as Array<{ n: number }>;
+    return rows[0].n;
+  }
+
+  /** Removes a run that was refused right after its insert (it never started). */
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.repo().delete(this.scoped(tenantId, { id }));
+  }
+
   findById(tenantId: string, id: string, manager?: EntityManager): Promise<RunEntity | null> {
     return this.findOneScoped(tenantId, { id }, manager);
   }
@@ -118,7 +139,7 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
   /** Hands the oldest queued run of a session to this instance, if any. */
   async claimNextQueued(tenantId: string, sessionId: string, instanceId: string): Promise<RunEntity | null> {
     return this.transaction(async (manager) => {
-      await this.lockTenant(tenantId, manager);
+      await this.lockSession(tenantId, sessionId, manager);
       const running = await this.countScoped(tenantId, { sessionId, status: 'running' }, manager);
       if (running > 0) return null;
       const next = await this.repo(manager).findOne({

@@ -67,6 +67,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 @Injectable()
 export class RunsService {
+  private readonly admissions = new Map<string, Promise<void>>();
+
   constructor(
     private readonly runs: RunsRepository,
     private readonly events: RunEventsRepository,
@@ -101,9 +103,10 @@ export class RunsService {
       throw runError('AGENT_INACTIVE', `Agent ${input.agentIdOrName} is inactive; activate it to run it`);
     }
     const resolved = await this.resolve(tenantId, agent.id, input.label, input.version);
+    // Chat is the hot path: it locks only its session (queue and busy rules), and checks the
+    // tenant's concurrent runs after its insert, so a burst of chats is not serialised per tenant.
     const { run, toCancel } = await this.runs.transaction(async (manager) => {
-      await this.runs.lockTenant(tenantId, manager);
-      await this.assertCapacity(principal, manager);
+      await this.runs.lockSession(tenantId, input.sessionId, manager);
       const busy = await this.runs.activeInSession(tenantId, input.sessionId, manager);
       if (busy.length > 0 && input.multitask === 'reject') {
         throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
@@ -128,6 +131,7 @@ export class RunsService {
       );
       return { run: created, toCancel: input.multitask === 'interrupt' ? busy : [] };
     });
+    await this.assertAdmitted(principal, run);
     for (const other of toCancel) await this.requestCancel(other);
     const state = run.status === 'running' ? await this.executor.initialState(run) : null;
     beforeStart?.(run);
@@ -147,8 +151,7 @@ export class RunsService {
     const config = { ...checkpoint.agentConfig };
     if (changes.systemPrompt !== undefined) config.system_prompt = changes.systemPrompt;
     const state = this.executor.stateOf(checkpoint, changes.modifiedQuery);
-    const run = await this.runs.transaction(async (manager) => {
-      await this.runs.lockTenant(tenantId, manager);
+    const run = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
       return this.insertRun(
         tenantId,
@@ -182,8 +185,7 @@ export class RunsService {
     const tenantId = principal.tenant.id;
     const run = await this.getRun(tenantId, checkpoint.runId);
     const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
-    const claimed = await this.runs.transaction(async (manager) => {
-      await this.runs.lockTenant(tenantId, manager);
+    const claimed = await this.admit(tenantId, async (manager) => {
       if (!from.includes(run.status)) return false;
       await this.assertCapacity(principal, manager);
       return this.runs.transition(
@@ -307,8 +309,7 @@ export class RunsService {
     const tenantId = principal.tenant.id;
     const run = await this.getRun(tenantId, id);
     if (run.status !== 'paused' && run.status !== 'interrupted') throw this.illegal(run, 'resumed');
-    const claimed = await this.runs.transaction(async (manager) => {
-      await this.runs.lockTenant(tenantId, manager);
+    const claimed = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
       return this.runs.transition(
         tenantId,
@@ -409,6 +410,31 @@ export class RunsService {
 
   // ---- helpers ---------------------------------------------------------------------------
 
+  /**
+   * Runs an admission transaction under the tenant's lock. Admissions of a tenant queue here first,
+   * in process, so that a burst waits without holding database connections (waiting on the
+   * advisory lock would pin one each and starve the runs already executing); the advisory lock
+   * then orders them across instances.
+   */
+  private admit<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const previous = this.admissions.get(tenantId) ?? Promise.resolve();
+    const next = previous.then(() =>
+      this.runs.transaction(async (manager) => {
+        await this.runs.lockTenant(tenantId, manager);
+        return work(manager);
+      }),
+    );
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.admissions.set(tenantId, settled);
+    void settled.then(() => {
+      if (this.admissions.get(tenantId) === settled) this.admissions.delete(tenantId);
+    });
+    return next;
+  }
+
   private async resolve(tenantId: string, agentId: string, label?: string, version?: number) {
     let parsed: { agent_id: string; version: number; config: Record<string, unknown> };
     try {
@@ -432,6 +458,24 @@ export class RunsService {
       );
     }
     return parsed;
+  }
+
+  /**
+   * The concurrent-runs limit for a run already inserted: it counts the tenant's active runs that
+   * are not newer than it, so of a burst, the oldest `limit` pass and the rest are removed and
+   * answered 429, without a tenant-wide lock. Runs that commit out of their creation order can
+   * briefly let one run too many through; never a run that should pass is refused.
+   */
+  private async assertAdmitted(principal: TenantPrincipal, run: RunEntity): Promise<void> {
+    const limit = principal.tenant.limits.max_concurrent_runs;
+    const ahead = await this.runs.countActiveUpTo(principal.tenant.id, run);
+    if (ahead <= limit) return;
+    await this.runs.remove(principal.tenant.id, run.id);
+    throw runError(
+      'CONCURRENT_RUNS_EXCEEDED',
+      `Your tier allows ${limit} concurrent runs; ${ahead - 1} are in progress`,
+      [{ code: 'max_concurrent_runs', message: `at most ${limit} runs at once`, limit }],
+    );
   }
 
   private async assertCapacity(principal: TenantPrincipal, manager: EntityManager): Promise<void> {
