@@ -262,6 +262,48 @@ describe('chat', () => {
     expect(JSON.stringify(checkpoint.body)).not.toContain('sk-test-123');
   });
 
+  it('an HTTP tool pointing at a private address is refused, and the model hears why', async () => {
+    const editor = `Bearer ${tenant.token('editor')}`;
+    upstream.respondWith((req) =>
+      req.body.messages.some((m) => m.role === 'tool')
+        ? { chunks: ['cannot reach it'] }
+        : { toolCalls: [{ id: 'h1', name: 'inventory', arguments: '{"sku":"A1"}' }] },
+    );
+    const put = await ctx.http
+      .put('/api/v1/config/inventory')
+      .set('Authorization', editor)
+      .send({
+        config: {
+          type: 'tool',
+          description: 'Stock level of a SKU',
+          parameters: { type: 'object', properties: { sku: { type: 'string' } }, required: ['sku'] },
+          http: { url: `${upstream.baseUrl}/inventory`, method: 'POST', timeout_ms: 1_000 },
+        },
+      });
+    expect(put.status).toBeLessThan(300);
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, { tools: ['inventory'] });
+    const before = upstream.requests.length;
+    const sse = await postSse(
+      `${ctx.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'stock?', stream: true },
+    );
+    await sse.body();
+    const completed = sse.events.filter((e) => e.event === 'tool_call_completed').map(dataOf);
+    expect(completed).toEqual([
+      expect.objectContaining({
+        tool: 'inventory',
+        call_id: 'h1',
+        error: true,
+        result: expect.stringMatching(/127\.0\.0\.1 resolves to a private address/),
+      }),
+    ]);
+    // Only the two model calls reached the server: the tool call never left the app.
+    expect(upstream.requests.slice(before).every((r) => r.body.model === 'test-model')).toBe(true);
+    expect(upstream.requests.length - before).toBe(2);
+    expect(dataOf(sse.events[sse.events.length - 1]).response).toBe('cannot reach it');
+  });
+
   it('an upstream error or timeout ends the stream with run_failed and a reason', async () => {
     upstream.respondWith(() => ({ status: 500 }));
     const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
