@@ -1,0 +1,285 @@
+'use strict';
+/**
+ * Mixed load on one instance: 80% internal config reads (service key), 10% admin reads, 5% agent
+ * updates (each a new version, audit row and outbox event), 5% streamed chats against a local
+ * OpenAI-compatible upstream. Finds the highest rate with p99 under 100 ms and no error (probes of
+ * LOAD_PROBE_SECONDS, from LOAD_START_RATE up by LOAD_RATE_FACTOR), then holds it for LOAD_SECONDS (60) LOAD_RUNS (3) times, with the server's
+ * memory before and after each run.
+ *
+ * The load generator runs in a child pinned to the load core (this same file with --worker), so
+ * that each request of the mix can build its own body (a distinct update every time).
+ */
+const http = require('node:http');
+const { execFile } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { performance } = require('node:perf_hooks');
+const { benchTenant, LOAD_CORE, pinned, saveResults, sleep, startAgentry } = require('./lib');
+
+const SECONDS = Number(process.env.LOAD_SECONDS || 60);
+const RUNS = Number(process.env.LOAD_RUNS || 3);
+const PROBE_SECONDS = Number(process.env.LOAD_PROBE_SECONDS || 8);
+const START_RATE = Number(process.env.LOAD_START_RATE || 50);
+/** Each probe asks for this much more than the last one that held. */
+const RATE_FACTOR = Number(process.env.LOAD_RATE_FACTOR || 1.4);
+const P99_LIMIT_MS = 100;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
+const AGENTS = 20;
+const UPSTREAM_TOKENS = 5;
+
+/** The share of each kind of request, in twentieths: 16 internal reads, 2 admin reads, 1 update, 1 chat (LOAD_MIX to vary it). */
+const MIX = (process.env.LOAD_MIX || 'internal:16,admin:2,update:1,chat:1')
+  .split(',')
+  .map((part) => part.split(':'))
+  .map(([kind, weight]) => [kind, Number(weight)]);
+
+/**
+ * Builds the next request of the mix, the kind drawn at random (a fixed seed per worker), so every
+ * connection sends the same proportions from its first request on.
+ */
+function mixer(options) {
+  const { serviceKey, adminKey, operatorKey, agents, chatAgentId } = options;
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const total = MIX.reduce((sum, [, weight]) => sum + weight, 0);
+  let n = 0;
+  return () => {
+    n++;
+    let draw = random() * total;
+    const kind = MIX.find(([, weight]) => (draw -= weight) < 0)[0];
+    const agent = agents[Math.floor(random() * agents.length)];
+    switch (kind) {
+      case 'internal':
+        return {
+          kind,
+          method: 'GET',
+          path: `/internal/v1/agents/${agent.name}/config`,
+          headers: { 'x-api-key': serviceKey },
+        };
+      case 'admin':
+        return {
+          kind,
+          method: 'GET',
+          path: n % 2 ? `/api/v1/agents/${agent.id}` : '/api/v1/agents?limit=20',
+          headers: { 'x-api-key': adminKey },
+        };
+      case 'update':
+        return {
+          kind,
+          method: 'PATCH',
+          path: `/api/v1/agents/${agent.id}`,
+          headers: { 'x-api-key': adminKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ description: `load update ${process.pid}-${n}` }),
+        };
+      default:
+        return {
+          kind,
+          method: 'POST',
+          path: '/api/v1/chat',
+          headers: { 'x-api-key': operatorKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ agent_id: chatAgentId, message: 'hello', stream: true }),
+        };
+    }
+  };
+}
+
+/** Worker mode: one autocannon run at a fixed overall rate; prints the result and per-kind counts. */
+function worker(options) {
+  const autocannon = require('autocannon');
+  const counts = {};
+  const latencies = {};
+  const next = mixer(options);
+  // One request at a time per connection: from building a request to its response is its latency.
+  const requests = [
+    {
+      setupRequest: (req, context) => {
+        const { kind, ...request } = next();
+        context.kind = kind;
+        context.sentAt = performance.now();
+        return { ...req, ...request };
+      },
+      onResponse: (status, _body, context) => {
+        const entry = (counts[context.kind] ??= { total: 0, non2xx: 0 });
+        entry.total++;
+        if (status < 200 || status >= 300) entry.non2xx++;
+        (latencies[context.kind] ??= []).push(performance.now() - context.sentAt);
+      },
+    },
+  ];
+  autocannon(
+    {
+      url: options.baseUrl,
+      connections: CONNECTIONS,
+      duration: options.seconds,
+      overallRate: options.rate,
+      requests,
+    },
+    (error, result) => {
+      if (error) {
+        console.error(error.message);
+        process.exit(1);
+      }
+      for (const [kind, values] of Object.entries(latencies)) {
+        values.sort((a, b) => a - b);
+        const at = (p) =>
+          Math.round(values[Math.min(values.length - 1, Math.floor(p * values.length))] * 10) / 10;
+        counts[kind].p50 = at(0.5);
+        counts[kind].p99 = at(0.99);
+      }
+      process.stdout.write(JSON.stringify({ result, counts }));
+    },
+  );
+}
+
+function runLoad(options) {
+  const { command, args } = pinned(LOAD_CORE, process.execPath, [
+    process.argv[1],
+    '--worker',
+    JSON.stringify(options),
+  ]);
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`load worker failed: ${stderr || error.message}`));
+      const { result, counts } = JSON.parse(stdout);
+      resolve({
+        rate: options.rate,
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        requests: result.requests.total,
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+        counts,
+      });
+    });
+  });
+}
+
+/** A minimal OpenAI-compatible streaming upstream answering a few tokens at once. */
+function startUpstream() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (delta, finish = null) =>
+        res.write(
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+        );
+      chunk({ role: 'assistant', content: '' });
+      for (let i = 0; i < UPSTREAM_TOKENS; i++) chunk({ content: `tok${i} ` });
+      chunk({}, 'stop');
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024);
+}
+
+const holds = (row) => row.p99 < P99_LIMIT_MS && row.errors === 0 && row.non2xx === 0;
+
+async function prepare(app, upstreamUrl) {
+  const tenant = await benchTenant(app, 'bench-load');
+  const platform = { authorization: `Bearer ${app.token({ platform: true })}` };
+  await app.request('PATCH', `/api/v1/tenants/${tenant.id}`, {
+    headers: platform,
+    body: { limits: { requests_per_minute: 10_000_000, max_concurrent_runs: 100_000 } },
+  });
+  const admin = { 'x-api-key': tenant.apiKey };
+  const agents = [];
+  for (let i = 0; i < AGENTS; i++) {
+    const created = await app.request('POST', '/api/v1/agents', {
+      headers: admin,
+      body: {
+        name: `load_${i}`,
+        description: 'Customer support agent for the billing product',
+        system_prompt: `You are a support agent. ${'Answer politely, cite the knowledge base, escalate refunds. '.repeat(20)}`,
+        model: { provider: 'openai', model: 'm', base_url: upstreamUrl },
+        config: { temperature: 0.3, top_p: 0.9, max_tokens: 800, max_steps: 2 },
+        metadata: { team: 'support', owner: 'ops@example.com' },
+        tags: ['production'],
+      },
+    });
+    agents.push({ id: created.json.id, name: created.json.name });
+  }
+  const key = async (role) =>
+    (await app.request('POST', '/api/v1/api-keys', { headers: admin, body: { name: role, role } })).json.key;
+  return {
+    baseUrl: app.baseUrl,
+    serviceKey: await key('service'),
+    operatorKey: await key('operator'),
+    adminKey: tenant.apiKey,
+    agents,
+    chatAgentId: agents[0].id,
+  };
+}
+
+async function main() {
+  const upstream = await startUpstream();
+  const upstreamUrl = `http://127.0.0.1:${upstream.address().port}/v1`;
+  const app = await startAgentry({ label: 'bench_load' });
+  try {
+    const base = await prepare(app, upstreamUrl);
+    // Warm-up: JIT, pools, the config cache.
+    await runLoad({ ...base, rate: START_RATE, seconds: 4 });
+
+    const probes = [];
+    let best;
+    for (let rate = START_RATE; ; rate = Math.round(rate * RATE_FACTOR)) {
+      const probe = await runLoad({ ...base, rate, seconds: PROBE_SECONDS });
+      probes.push(probe);
+      console.log(
+        `probe ${rate}/s: ${Math.round(probe.rps)} req/s, p99 ${probe.p99} ms, ${probe.non2xx + probe.errors} failed; p99 by kind ${Object.entries(
+          probe.counts,
+        )
+          .map(([k, c]) => `${k} ${c.p99}`)
+          .join(', ')}`,
+      );
+      if (!holds(probe)) break;
+      best = rate;
+      await sleep(2_000);
+    }
+    if (best === undefined) throw new Error(`not even ${START_RATE}/s held p99 < ${P99_LIMIT_MS} ms`);
+
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+      await sleep(5_000);
+      const before = rssMb(app.child.pid);
+      const row = await runLoad({ ...base, rate: best, seconds: SECONDS });
+      await sleep(2_000);
+      runs.push({ ...row, rss_mb_before: before, rss_mb_after: rssMb(app.child.pid) });
+    }
+
+    console.log(`\nMixed load at ${best} req/s (${CONNECTIONS} connections, ${SECONDS} s per run)`);
+    console.log('run  req/s   p50 ms  p99 ms  failed  RSS before -> after (MB)  internal/admin/update/chat');
+    runs.forEach((r, i) => {
+      const c = (k) =>
+        `${r.counts[k]?.total ?? 0}${r.counts[k]?.non2xx ? ` (${r.counts[k].non2xx} non-2xx)` : ''}`;
+      console.log(
+        `${i + 1}    ${Math.round(r.rps).toString().padEnd(7)} ${String(r.p50).padEnd(7)} ${String(r.p99).padEnd(7)} ${String(r.non2xx + r.errors).padEnd(7)} ${r.rss_mb_before} -> ${r.rss_mb_after}`.padEnd(
+          80,
+        ) + `${c('internal')}/${c('admin')}/${c('update')}/${c('chat')}`,
+      );
+    });
+    saveResults('load', { rate: best, p99_limit_ms: P99_LIMIT_MS, connections: CONNECTIONS, probes, runs });
+    if (runs.some((r) => r.errors > 0 || r.non2xx > 0)) process.exitCode = 1;
+  } finally {
+    await app.stop();
+    upstream.close();
+  }
+}
+
+if (process.argv[2] === '--worker') {
+  worker(JSON.parse(process.argv[3]));
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
