@@ -9,6 +9,7 @@ const FAMILIES = [
   'agentry_change_events_published_total',
   'agentry_outbox_oldest_unpublished_age_seconds',
   'agentry_runs_in_progress',
+  'agentry_review_cache_requests_total',
   'nodejs_eventloop_lag_seconds',
   'process_resident_memory_bytes',
 ];
@@ -52,6 +53,8 @@ describe('Prometheus metrics', () => {
     expect(res.text).not.toContain('no-such-route');
     expect(res.text).toMatch(/agentry_config_cache_requests_total\{result="hit"\} [1-9]/);
     expect(res.text).toMatch(/agentry_runs_in_progress\{status="running"\} \d+/);
+    // Saving the agent reviewed its config once.
+    expect(res.text).toMatch(/agentry_review_cache_requests_total\{result="miss"\} [1-9]/);
     expect(res.text).not.toContain(agent.body.id);
     expect(res.text).not.toContain(tenant.id);
   });

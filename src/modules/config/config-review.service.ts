@@ -12,6 +12,7 @@ import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
 import { lintAgent, lintComponent } from './config-lint';
 import { ComponentsRepository } from './components.repository';
+import { reviewCacheRequests } from '../../shared/metrics/metrics';
 
 const MAX_ENTRIES = 10_000;
 /** Tools execution services run by name without a component. */
@@ -89,11 +90,13 @@ export class ConfigReviewService {
     const cached = this.cache.get(key);
     if (cached) {
       this.hits++;
+      reviewCacheRequests.inc({ result: 'hit' });
       this.cache.delete(key);
       this.cache.set(key, cached);
       return Promise.resolve(cached.map((finding) => ({ ...finding })));
     }
     this.misses++;
+    reviewCacheRequests.inc({ result: 'miss' });
     return this.run(tenantId, kind, config, manager).then(({ findings, cacheable }) => {
       if (cacheable) {
         this.cache.set(key, findings);
