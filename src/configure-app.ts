@@ -13,6 +13,24 @@ import { createValidationPipe } from './shared/http/validation';
 import type { AppSettings } from './shared/settings/settings';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * Deeper than any body the API takes (configs stop at 10 levels). Without this cap, a body of a few
+ * thousand nested arrays overflowed the stack in class-transformer and answered 500 (found by the
+ * fuzz suite).
+ */
+const MAX_BODY_DEPTH = 64;
+
+/** True when the parsed body nests deeper than `limit`; iterative, so depth cannot overflow it. */
+function nestsDeeperThan(body: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[body, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const item of Object.values(value)) stack.push([item, depth + 1]);
+  }
+  return false;
+}
 
 /** JSON bodies only; parse failures and oversize bodies answer in the envelope. */
 function jsonBodies(settings: AppSettings) {
@@ -27,6 +45,13 @@ function jsonBodies(settings: AppSettings) {
       return sendError(req, res, commonError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
     }
     parse(req, res, (err?: { type?: string; message?: string }) => {
+      if (!err && nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
+        return sendError(
+          req,
+          res,
+          commonError('VALIDATION_FAILED', `Request body nests deeper than ${MAX_BODY_DEPTH} levels`),
+        );
+      }
       if (!err) return next();
       if (err.type === 'entity.too.large') {
         return sendError(
