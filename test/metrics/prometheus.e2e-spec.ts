@@ -1,4 +1,5 @@
 import { createApiKey, createTenant } from '../factories/tenant.factory';
+import { scriptedAgent } from '../runs/run-helpers';
 import { expectError } from '../helpers/envelope';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -57,6 +58,22 @@ describe('Prometheus metrics', () => {
     expect(res.text).toMatch(/agentry_review_cache_requests_total\{result="miss"\} [1-9]/);
     expect(res.text).not.toContain(agent.body.id);
     expect(res.text).not.toContain(tenant.id);
+  });
+
+  it('counts finished runs by status, and their tokens', async () => {
+    const tenant = await createTenant(ctx);
+    const agent = await scriptedAgent(ctx, tenant, ['Counted.']);
+    const counted = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    const completed = /agentry_runs_total\{status="completed"\} (\d+)/;
+    const before = counted((await scrape()).text, completed);
+    const chat = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', `Bearer ${tenant.token('operator')}`)
+      .send({ agent_id: agent.id, message: 'Hi', session_id: 'metrics' });
+    expect(chat.status).toBe(200);
+    const after = (await scrape()).text;
+    expect(counted(after, completed)).toBe(before + 1);
+    expect(after).toMatch(/agentry_tokens_total\{kind="completion"\} [1-9]/);
   });
 
   it('wants the scrape token when one is configured', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { MessageBus } from '../../shared/events/message-bus';
+import { countFinishedRun } from '../../shared/metrics/metrics';
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
 import { ResolvedConfigService } from '../internal/resolved-config.service';
@@ -433,13 +434,14 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     status: 'completed' | 'failed' | 'cancelled' | 'paused',
     values: Partial<RunEntity>,
   ): Promise<void> {
-    await this.runs.transition(
+    const moved = await this.runs.transition(
       run.tenantId,
       run.id,
       ['running'],
       { ...values, status, intent: null, instanceId: null },
       manager,
     );
+    if (moved && status !== 'paused') countFinishedRun(status, values.metrics);
   }
 
   /** When a run of a session ends, the session's next queued run (`multitask: enqueue`) starts here. */
@@ -484,6 +486,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       }
       for (const swept of await this.runs.sweepStale(this.settings.runs.interruptedAfterMs)) {
         const type = swept.status === 'cancelled' ? 'run_cancelled' : 'run_interrupted';
+        countFinishedRun(swept.status === 'cancelled' ? 'cancelled' : 'interrupted');
         const event = await this.events.append(swept.tenant_id, swept.id, type, { run_id: swept.id });
         this.hub.publish(swept.id, [event]);
         this.logger.warn({ runId: swept.id, status: swept.status }, 'run of a dead instance swept');

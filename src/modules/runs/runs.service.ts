@@ -32,6 +32,7 @@ import { FINAL_EVENTS, RunStreamsService } from './run-streams.service';
 import { RunEntity, RunStatus, TERMINAL_STATUSES } from './run.entity';
 import { runError } from './runs.errors';
 import { RunsRepository } from './runs.repository';
+import { countFinishedRun } from '../../shared/metrics/metrics';
 
 export type Multitask = 'reject' | 'enqueue' | 'interrupt';
 
@@ -533,6 +534,7 @@ export class RunsService {
       );
       return done ? this.events.append(tenantId, id, 'run_cancelled', { run_id: id }, manager) : null;
     });
+    if (event) countFinishedRun('cancelled');
     if (event) this.hub.publish(id, [event]);
     else if (await this.runs.transition(tenantId, id, ['running'], { intent: 'cancel' })) {
       await this.executor.signal(id, 'cancel');

@@ -77,3 +77,13 @@ export const reviewCacheRequests = new Counter({
   labelNames: ['result'] as const,
   registers: [metricsRegistry],
 });
+
+/** Counts a run that reached a final (or interrupted) state, and its tokens when it has metrics. */
+export function countFinishedRun(
+  status: 'completed' | 'failed' | 'cancelled' | 'interrupted',
+  metrics?: { prompt_tokens?: number; completion_tokens?: number },
+): void {
+  runsFinished.inc({ status });
+  if (metrics?.prompt_tokens) tokensUsed.inc({ kind: 'prompt' }, metrics.prompt_tokens);
+  if (metrics?.completion_tokens) tokensUsed.inc({ kind: 'completion' }, metrics.completion_tokens);
+}
