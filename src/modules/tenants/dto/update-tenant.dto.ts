@@ -1,17 +1,28 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
 
+/** Omitted is no change; null is not a value of these columns (it was a 500, found by fuzzing). */
+const IsOmittable = () => ValidateIf((_, value: unknown) => value !== undefined);
+
 /** Partial update; the slug never changes. */
 export class UpdateTenantDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsIn(TIERS)
   tier?: Tier;
 
