@@ -188,6 +188,20 @@ async function main() {
   try {
     const tenant = await benchTenant(app, 'bench-agents');
     const headers = { authorization: `Bearer ${tenant.jwt}` };
+    // Agents reference tool components by name, and a save checks that they exist.
+    for (const tool of ['search', 'ticket']) {
+      await app.request('PUT', `/api/v1/config/${tool}`, {
+        headers,
+        body: {
+          config: {
+            type: 'tool',
+            description: `The ${tool} tool`,
+            parameters: { type: 'object', properties: { query: { type: 'string' } } },
+            builtin: 'calculator',
+          },
+        },
+      });
+    }
     const create = async (name) =>
       (
         await app.request('POST', '/api/v1/agents', {
