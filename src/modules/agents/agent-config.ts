@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalHash } from '../../shared/canonical-json';
 import { compare, Operation } from 'fast-json-patch';
 
 /** Run parameters of a version; an absent key means "the model's default". */
@@ -91,8 +90,7 @@ export function normalizeConfig(input: AgentConfigInput): AgentConfig {
 
 /** `sha256:<hex>` of the RFC 8785 canonical JSON of the config. */
 export function configHash(config: AgentConfig): string {
-  const canonical = canonicalize(config) as string;
-  return `sha256:${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
+  return canonicalHash(config);
 }
 
 /**

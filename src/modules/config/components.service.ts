@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash, canonicalJson } from '../../shared/canonical-json';
 import { Injectable } from '@nestjs/common';
-import canonicalize from 'canonicalize';
 import { DataSource } from 'typeorm';
 import { actorOf, TenantPrincipal } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
@@ -32,13 +31,7 @@ import type { PutComponentDto } from './dto/put-component.dto';
 import type { PageQueryDto } from '../../shared/http/pagination.dto';
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return canonicalize(a) === canonicalize(b);
-}
-
-function hashOf(value: unknown): string {
-  return `sha256:${createHash('sha256')
-    .update(canonicalize(value) as string)
-    .digest('hex')}`;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** The result of a PUT, and the ETag version to send with it. */
@@ -210,7 +203,7 @@ export class ComponentsService {
         resourceType: 'component',
         resourceId: saved.id,
         version,
-        configHash: hashOf({ ...after, version }),
+        configHash: canonicalHash({ ...after, version }),
         payload: { name, component_type: saved.type, agents: agents.map((agent) => agent.id) },
       });
       return answer(existing ? `Component ${name} updated` : `Component ${name} created`, version);
@@ -266,7 +259,7 @@ export class ComponentsService {
         resourceType: 'component',
         resourceId: existing.id,
         version: existing.version,
-        configHash: hashOf({ ...before, version: existing.version }),
+        configHash: canonicalHash({ ...before, version: existing.version }),
         payload: { name, component_type: existing.type, agents: [] },
       });
     });

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash } from '../../shared/canonical-json';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import canonicalize from 'canonicalize';
 import OpenAI from 'openai';
 import type { EntityManager } from 'typeorm';
 import type { TenantSnapshot } from '../../shared/auth/principal';
@@ -31,12 +30,6 @@ export interface ReviewStats {
   hits: number;
   misses: number;
   reviewsRun: number;
-}
-
-function hashOf(value: unknown): string {
-  return createHash('sha256')
-    .update(canonicalize(value) as string)
-    .digest('hex');
 }
 
 /**
@@ -86,7 +79,7 @@ export class ConfigReviewService {
     config: Record<string, unknown>,
     manager?: EntityManager,
   ): Promise<Finding[]> {
-    const key = `${tenantId}|${kind}|${hashOf(config)}`;
+    const key = `${tenantId}|${kind}|${canonicalHash(config)}`;
     const cached = this.cache.get(key);
     if (cached) {
       this.hits++;

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash } from '../../shared/canonical-json';
 import { Injectable } from '@nestjs/common';
-import canonicalize from 'canonicalize';
 import { SecretBox } from '../../shared/secrets/secret-box';
 import { maskSecrets, revealSecrets } from '../../shared/secrets/secret-fields';
 import type { AgentConfig } from '../agents/agent-config';
@@ -23,12 +22,6 @@ function namesOf(config: AgentConfig): string[] {
   if (config.memory) names.push(config.memory);
   if (config.knowledge) names.push(config.knowledge);
   return names;
-}
-
-function canonicalHash(value: unknown): string {
-  return `sha256:${createHash('sha256')
-    .update(canonicalize(value) as string)
-    .digest('hex')}`;
 }
 
 /**
