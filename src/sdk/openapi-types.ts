@@ -1234,12 +1234,12 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       } | null;
-      /** @description Unique within your tenant: 1-100 letters, digits, `_`, `.` or `-`. */
-      name: string;
       /** @description Labels for finding agents (`?tag=`); not versioned. */
       tags?: string[] | null;
       /** @description Change note stored with the version this writes; not part of the config. */
       note?: string;
+      /** @description Unique within your tenant: 1-100 letters, digits, `_`, `.` or `-`. */
+      name: string;
       /** @description What the agent is for. */
       description?: string | null;
       /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */
@@ -1380,12 +1380,12 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       } | null;
-      /** @description Unique within your tenant: 1-100 letters, digits, `_`, `.` or `-`. */
-      name: string;
       /** @description Labels for finding agents (`?tag=`); not versioned. */
       tags?: string[] | null;
       /** @description Change note stored with the version this writes; not part of the config. */
       note?: string;
+      /** @description Unique within your tenant: 1-100 letters, digits, `_`, `.` or `-`. */
+      name: string;
       /** @description What the agent is for. */
       description?: string | null;
       /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */
@@ -1418,12 +1418,12 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       } | null;
-      /** @description New name, unique within your tenant; cannot be cleared. */
-      name?: string;
       /** @description Replaces all tags; `null` clears them. */
       tags?: string[] | null;
       /** @description Change note stored with the version this writes; not part of the config. */
       note?: string;
+      /** @description New name, unique within your tenant; cannot be cleared. */
+      name?: string;
       /** @description What the agent is for. */
       description?: string | null;
       /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */
@@ -1456,12 +1456,12 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       } | null;
-      /** @description New name, unique within your tenant; cannot be cleared. */
-      name?: string;
       /** @description Replaces all tags; `null` clears them. */
       tags?: string[] | null;
       /** @description Change note stored with the version this writes; not part of the config. */
       note?: string;
+      /** @description New name, unique within your tenant; cannot be cleared. */
+      name?: string;
       /** @description What the agent is for. */
       description?: string | null;
       /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */
@@ -1653,13 +1653,13 @@ export interface components {
       config?: components['schemas']['RunParametersDto'] | null;
     };
     CreateTemplateDto: {
+      tags?: string[] | null;
       /** @description A global template, seen by every tenant; only platform operators may create one. */
       global?: boolean;
       /** @description Unique among the global templates, or among yours: 1-100 letters, digits, `_`, `.` or `-`. */
       name: string;
       /** @description What the template is for. */
       description?: string | null;
-      tags?: string[] | null;
       /**
        * @description Lowest tier that may instantiate it; `free` when omitted.
        * @enum {string}
@@ -1669,11 +1669,11 @@ export interface components {
       config?: components['schemas']['TemplateAgentConfigDto'];
     };
     UpdateTemplateDto: {
+      tags?: string[] | null;
       /** @description Unique among the global templates, or among yours: 1-100 letters, digits, `_`, `.` or `-`. */
       name: string;
       /** @description What the template is for. */
       description?: string | null;
-      tags?: string[] | null;
       /**
        * @description Lowest tier that may instantiate it; `free` when omitted.
        * @enum {string}
@@ -1715,14 +1715,14 @@ export interface components {
       config?: components['schemas']['RunParametersDto'] | null;
     };
     InstantiateTemplateDto: {
-      /** @description The new agent's name, unique within your tenant. */
-      name: string;
       /** @description The new agent's tags; the template's when omitted. */
       tags?: string[] | null;
-      /** @description Applied over the template's config. */
-      overrides?: components['schemas']['TemplateOverridesDto'];
       /** @description Change note of the agent's version 1. */
       note?: string;
+      /** @description The new agent's name, unique within your tenant. */
+      name: string;
+      /** @description Applied over the template's config. */
+      overrides?: components['schemas']['TemplateOverridesDto'];
     };
     ResolvedConfigResponseDto: {
       /** @description The label asked for, `latest` when none. */

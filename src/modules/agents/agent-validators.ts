@@ -1,4 +1,17 @@
-import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  buildMessage,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  ValidationOptions,
+} from 'class-validator';
 
 /** Component and agent names: letters, digits, `_`, `.`, `-`; they appear in URLs. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -107,5 +120,41 @@ export function IsModelRef(options?: ValidationOptions): PropertyDecorator {
       },
     },
     options,
+  );
+}
+
+/**
+ * An optional list of up to 20 distinct tags (agents and templates); `null` clears it. The
+ * constraints are declared to Swagger here: its plugin does not see through composed decorators.
+ */
+export function IsTagList(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: [String],
+      nullable: true,
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', pattern: TAG_PATTERN.source },
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(20),
+    ArrayUnique(),
+    IsString({ each: true }),
+    Matches(TAG_PATTERN, {
+      each: true,
+      message: 'each tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
+    }),
+  );
+}
+
+/** An optional change note stored with the version a write makes (up to 500 characters). */
+export function IsChangeNote(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, maxLength: 500 }),
+    IsOptional(),
+    IsString(),
+    MaxLength(500),
+    IsStorableText(),
   );
 }

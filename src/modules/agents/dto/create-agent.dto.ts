@@ -1,13 +1,5 @@
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-} from 'class-validator';
-import { IsStorableText, NAME_PATTERN, NAME_RULE, TAG_PATTERN } from '../agent-validators';
+import { IsString, Matches } from 'class-validator';
+import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../agent-validators';
 import { AgentConfigFieldsDto } from './agent-config-fields.dto';
 
 /** A whole agent: `POST /agents` and `PUT /agents/:id` (fields left out are reset to none). */
@@ -18,22 +10,11 @@ export class CreateAgentDto extends AgentConfigFieldsDto {
   name: string;
 
   /** Labels for finding agents (`?tag=`); not versioned. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(TAG_PATTERN, {
-    each: true,
-    message: 'each tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
-  })
+  @IsTagList()
   tags?: string[] | null;
 
   /** Change note stored with the version this writes; not part of the config. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  @IsStorableText()
+  @IsChangeNote()
   note?: string;
 }
 

@@ -1,14 +1,5 @@
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateIf,
-} from 'class-validator';
-import { IsStorableText, NAME_PATTERN, NAME_RULE, TAG_PATTERN } from '../agent-validators';
+import { IsString, Matches, ValidateIf } from 'class-validator';
+import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../agent-validators';
 import { AgentConfigFieldsDto } from './agent-config-fields.dto';
 
 /**
@@ -23,22 +14,11 @@ export class PatchAgentDto extends AgentConfigFieldsDto {
   name?: string;
 
   /** Replaces all tags; `null` clears them. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(TAG_PATTERN, {
-    each: true,
-    message: 'each tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
-  })
+  @IsTagList()
   tags?: string[] | null;
 
   /** Change note stored with the version this writes; not part of the config. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  @IsStorableText()
+  @IsChangeNote()
   note?: string;
 }
 

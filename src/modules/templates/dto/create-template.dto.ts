@@ -1,17 +1,6 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
-import { IsStorableText, NAME_PATTERN, NAME_RULE, TAG_PATTERN } from '../../agents/agent-validators';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsStorableText, IsTagList, NAME_PATTERN, NAME_RULE } from '../../agents/agent-validators';
 import { AgentConfigFieldsDto } from '../../agents/dto/agent-config-fields.dto';
 import { Tier, TIERS } from '../../tenants/tiers';
 
@@ -32,15 +21,7 @@ export class UpdateTemplateDto {
   @IsStorableText()
   description?: string | null;
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(TAG_PATTERN, {
-    each: true,
-    message: 'each tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
-  })
+  @IsTagList()
   tags?: string[] | null;
 
   /** Lowest tier that may instantiate it; `free` when omitted. */

@@ -1,15 +1,6 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayUnique,
-  IsArray,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
-import { IsStorableText, NAME_PATTERN, NAME_RULE, TAG_PATTERN } from '../../agents/agent-validators';
+import { IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../../agents/agent-validators';
 import { AgentConfigFieldsDto } from '../../agents/dto/agent-config-fields.dto';
 
 /** Changes to the template's config for this agent (JSON Merge Patch: `null` clears a field). */
@@ -22,15 +13,7 @@ export class InstantiateTemplateDto {
   name: string;
 
   /** The new agent's tags; the template's when omitted. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @Matches(TAG_PATTERN, {
-    each: true,
-    message: 'each tag must be 1-64 letters, digits, "_", ".", ":" or "-"',
-  })
+  @IsTagList()
   tags?: string[] | null;
 
   /** Applied over the template's config. */
@@ -40,9 +23,6 @@ export class InstantiateTemplateDto {
   overrides?: TemplateOverridesDto;
 
   /** Change note of the agent's version 1. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  @IsStorableText()
+  @IsChangeNote()
   note?: string;
 }
