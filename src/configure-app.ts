@@ -84,10 +84,10 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   app.disable('x-powered-by');
   // ETags are set explicitly where they carry meaning; Express's weak body hashes would not.
   app.set('etag', false);
+  // First of all: cache hits of the execution services' config read leave from here.
+  app.use(app.get(InternalConfigFastPath).middleware);
   app.use(requestContextMiddleware);
   app.use(httpMetricsMiddleware);
-  // Before helmet and body parsing: cache hits of the internal config read leave from here.
-  app.use('/internal/v1/agents', app.get(InternalConfigFastPath).middleware);
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });
   app.use((req: Request, res: Response, next: NextFunction) =>

@@ -43,16 +43,22 @@ export class ApiKeyAuthenticatorService implements ApiKeyAuthenticator, OnModule
     this.unsubscribe?.();
   }
 
+  peek(presented: string): ApiKeyIdentity | undefined {
+    if (!prefixOf(presented)) return undefined;
+    const cached = this.cache.get(hashApiKey(presented));
+    const now = Date.now();
+    if (!cached || cached.expiresAt <= now) return undefined;
+    this.touch(cached.identity.id, now);
+    return cached.identity;
+  }
+
   async authenticate(presented: string): Promise<ApiKeyIdentity | null> {
+    const hit = this.peek(presented);
+    if (hit) return hit;
     const prefix = prefixOf(presented);
     if (!prefix) return null;
     const hash = hashApiKey(presented);
     const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.expiresAt > now) {
-      this.touch(cached.identity.id, now);
-      return cached.identity;
-    }
     this.cache.delete(hash);
 
     const row = await this.keys.findByPrefixForAuthentication(prefix);

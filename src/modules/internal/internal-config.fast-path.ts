@@ -9,9 +9,15 @@ import {
 } from '../../shared/auth/auth.ports';
 import { Permission, ROLE_PERMISSIONS } from '../../shared/auth/permissions';
 import { sendCachedJson } from '../../shared/http/cached-json';
+import { requestIdFor } from '../../shared/http/request-context';
+import { httpRequestDuration } from '../../shared/metrics/metrics';
+import type { ResolvedConfigQueryDto } from './dto/resolved-config.dto';
+import type { CachedBody } from './resolved-config.cache';
 import { ResolvedConfigService } from './resolved-config.service';
 
-const CONFIG_PATH = /^\/([^/]+)\/config$/;
+const PREFIX = '/internal/v1/agents/';
+const ROUTE = '/internal/v1/agents/:idOrName/config';
+const CONFIG_PATH = /^\/internal\/v1\/agents\/([^/]+)\/config$/;
 const LABEL = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const VERSION = /^[1-9]\d{0,8}$/;
 
@@ -31,38 +37,46 @@ export class InternalConfigFastPath {
     @Inject(TENANT_RESOLVER) private readonly tenants: TenantResolver,
   ) {}
 
-  /** Mount at `/internal/v1/agents`. */
+  /**
+   * Mount first, ahead of every other middleware: on a hit it also does their share of the work
+   * that this answer needs (the request id header and the request metric).
+   */
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method !== 'GET') return next();
-    const match = CONFIG_PATH.exec(req.path);
+    if (req.method !== 'GET' || !req.url.startsWith(PREFIX)) return next();
+    const started = process.hrtime.bigint();
+    const queryAt = req.url.indexOf('?');
+    const match = CONFIG_PATH.exec(queryAt < 0 ? req.url : req.url.slice(0, queryAt));
     const key = this.presentedKey(req);
-    if (!match || !key) return next();
+    const query = queryAt < 0 ? {} : this.query(req.url.slice(queryAt + 1));
+    if (!match || !key || !query) return next();
     let idOrName: string;
     try {
       idOrName = decodeURIComponent(match[1]);
     } catch {
       return next(); // a malformed escape: the full route answers it
     }
-    this.serve(req, res, idOrName, key).then(
-      (served) => (served ? undefined : next()),
-      () => next(),
+    const cached = this.find(idOrName, key, query);
+    if (!cached) return next();
+    res.setHeader('X-Request-Id', requestIdFor(req));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    sendCachedJson(req, res, cached);
+    httpRequestDuration.observe(
+      { route: ROUTE, method: 'GET', status: String(res.statusCode) },
+      Number(process.hrtime.bigint() - started) / 1e9,
     );
   };
 
-  private async serve(req: Request, res: Response, idOrName: string, presented: string): Promise<boolean> {
-    const query = this.query(req);
-    if (!query) return false;
-    const identity = await this.apiKeys.authenticate(presented);
-    if (!identity?.tenantId || identity.platform) return false;
-    if (!ROLE_PERMISSIONS[identity.role].includes(Permission.InternalRead)) return false;
-    const tenant = await this.tenants.resolve(identity.tenantId);
-    if (!tenant?.active) return false;
-    const cached = this.resolved.peek(tenant.id, idOrName, query, identity.allowSecrets);
-    if (!cached) return false;
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    (res.locals as { metricsRoute?: string }).metricsRoute = '/internal/v1/agents/:idOrName/config';
-    sendCachedJson(req, res, cached);
-    return true;
+  /**
+   * The cached answer, when the key is a tenant service key allowed to read it, all from memory:
+   * any miss (key, tenant or config) leaves the request to the full route, which fills the caches.
+   */
+  private find(idOrName: string, presented: string, query: ResolvedConfigQueryDto): CachedBody | undefined {
+    const identity = this.apiKeys.peek(presented);
+    if (!identity?.tenantId || identity.platform) return undefined;
+    if (!ROLE_PERMISSIONS[identity.role].includes(Permission.InternalRead)) return undefined;
+    const tenant = this.tenants.peek(identity.tenantId);
+    if (!tenant?.active) return undefined;
+    return this.resolved.peek(tenant.id, idOrName, query, identity.allowSecrets);
   }
 
   private presentedKey(req: Request): string | undefined {
@@ -72,14 +86,19 @@ export class InternalConfigFastPath {
     return authorization?.startsWith(`Bearer ${API_KEY_PREFIX}`) ? authorization.slice(7).trim() : undefined;
   }
 
-  /** The plain query forms only (`label`, `version`, or nothing); anything else is Nest's to judge. */
-  private query(req: Request): { label?: string; version?: number } | undefined {
-    const { label, version, ...rest } = req.query;
-    if (Object.keys(rest).length > 0) return undefined;
+  /** The plain query forms only (`label=`, `version=`, or none); anything else is Nest's to judge. */
+  private query(search: string): ResolvedConfigQueryDto | undefined {
+    const params = new URLSearchParams(search);
+    let label: string | undefined;
+    let version: string | undefined;
+    for (const [name, value] of params) {
+      if (name === 'label' && label === undefined) label = value;
+      else if (name === 'version' && version === undefined) version = value;
+      else return undefined;
+    }
     if (label !== undefined && version !== undefined) return undefined;
-    if (label !== undefined) return typeof label === 'string' && LABEL.test(label) ? { label } : undefined;
-    if (version !== undefined)
-      return typeof version === 'string' && VERSION.test(version) ? { version: Number(version) } : undefined;
+    if (label !== undefined) return LABEL.test(label) ? { label } : undefined;
+    if (version !== undefined) return VERSION.test(version) ? { version: Number(version) } : undefined;
     return {};
   }
 }

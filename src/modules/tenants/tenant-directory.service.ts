@@ -33,9 +33,14 @@ export class TenantDirectory implements TenantResolver, OnModuleInit, OnModuleDe
     this.unsubscribe?.();
   }
 
-  async resolve(idOrSlug: string): Promise<TenantSnapshot | null> {
+  peek(idOrSlug: string): TenantSnapshot | null | undefined {
     const cached = this.cache.get(idOrSlug);
-    if (cached && cached.expiresAt > Date.now()) return cached.snapshot;
+    return cached && cached.expiresAt > Date.now() ? cached.snapshot : undefined;
+  }
+
+  async resolve(idOrSlug: string): Promise<TenantSnapshot | null> {
+    const cached = this.peek(idOrSlug);
+    if (cached !== undefined) return cached;
     const tenant = await this.tenants.findByIdOrSlug(idOrSlug);
     const snapshot = tenant ? toSnapshot(tenant) : null;
     if (this.settings.tenantCacheTtlMs > 0) {

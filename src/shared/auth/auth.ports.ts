@@ -4,6 +4,8 @@ import type { TenantSnapshot } from './principal';
 /** Finds a tenant by id or slug for authentication; provided by the tenants module. */
 export interface TenantResolver {
   resolve(idOrSlug: string): Promise<TenantSnapshot | null>;
+  /** The tenant from memory only: undefined when it is not cached (or the entry expired). */
+  peek(idOrSlug: string): TenantSnapshot | null | undefined;
 }
 export const TENANT_RESOLVER = Symbol('TENANT_RESOLVER');
 
@@ -19,6 +21,8 @@ export interface ApiKeyIdentity {
 /** Checks a presented API key; provided by the api-keys module. */
 export interface ApiKeyAuthenticator {
   authenticate(presentedKey: string): Promise<ApiKeyIdentity | null>;
+  /** A key verified recently, from memory only: undefined when it would take a database read. */
+  peek(presentedKey: string): ApiKeyIdentity | undefined;
 }
 export const API_KEY_AUTHENTICATOR = Symbol('API_KEY_AUTHENTICATOR');
 

@@ -17,10 +17,15 @@ export function currentRequestContext(): RequestContext | undefined {
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** The request's `X-Request-Id` when it is a sane token, otherwise a new one. */
+export function requestIdFor(req: Request): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
 /** Takes `X-Request-Id` when it is a sane token, otherwise makes one; echoes it and scopes the request. */
 export function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const incoming = req.headers['x-request-id'];
-  const requestId = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const requestId = requestIdFor(req);
   (req as Request & { id: string }).id = requestId;
   res.setHeader('X-Request-Id', requestId);
   storage.run({ requestId }, next);

@@ -9,15 +9,14 @@ function routeTemplate(req: Request, fallback: string): string {
 
 /**
  * Observes every request's duration under its route template (never the raw URL, whose ids would
- * make the label set unbounded). `fixedRoute` names routes served before the router (fast paths).
+ * make the label set unbounded). The internal config fast path, mounted before this, records its own.
  */
 export function httpMetricsMiddleware(req: Request, res: Response, next: NextFunction): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const fixed = (res.locals as { metricsRoute?: string }).metricsRoute;
     httpRequestDuration.observe(
-      { route: fixed ?? routeTemplate(req, 'unmatched'), method: req.method, status: String(res.statusCode) },
+      { route: routeTemplate(req, 'unmatched'), method: req.method, status: String(res.statusCode) },
       seconds,
     );
   });
