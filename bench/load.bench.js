@@ -237,8 +237,13 @@ async function main() {
     await runLoad({ ...base, rate: START_RATE, seconds: 4 });
 
     const probes = [];
-    let best;
-    for (let rate = START_RATE; ; rate = Math.round(rate * RATE_FACTOR)) {
+    // LOAD_RATE holds a given rate without probing (e.g. to watch memory where p99 does not hold).
+    let best = process.env.LOAD_RATE ? Number(process.env.LOAD_RATE) : undefined;
+    for (
+      let rate = START_RATE;
+      best === undefined || !process.env.LOAD_RATE;
+      rate = Math.round(rate * RATE_FACTOR)
+    ) {
       const probe = await runLoad({ ...base, rate, seconds: PROBE_SECONDS });
       probes.push(probe);
       console.log(
