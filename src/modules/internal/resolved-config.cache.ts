@@ -3,6 +3,9 @@ import { allChangesChannel, ChangeMessage } from '../../shared/events/change-mes
 import { CommittedChanges } from '../../shared/events/committed-changes';
 import { MessageBus } from '../../shared/events/message-bus';
 import { configCacheRequests } from '../../shared/metrics/metrics';
+
+const CACHE_HIT = configCacheRequests.labels('hit');
+const CACHE_MISS = configCacheRequests.labels('miss');
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
 
@@ -78,7 +81,7 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
     const entry = this.peek(tenantId, key);
     if (!entry) {
       this.counter(tenantId).misses++;
-      configCacheRequests.inc({ result: 'miss' });
+      CACHE_MISS.inc();
     }
     return entry;
   }
@@ -89,7 +92,7 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
     const entry = this.entries.get(`${tenantId}|${key}`);
     if (!entry) return undefined;
     counter.hits++;
-    configCacheRequests.inc({ result: 'hit' });
+    CACHE_HIT.inc();
     entry.accessCount++;
     entry.lastAccessAt = Date.now();
     // Map order is insertion order: re-inserting keeps the most recently used last.
