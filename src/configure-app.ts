@@ -20,16 +20,46 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  */
 const MAX_BODY_DEPTH = 64;
 
-/** True when the parsed body nests deeper than `limit`; iterative, so depth cannot overflow it. */
-function nestsDeeperThan(body: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[body, 0]];
+/**
+ * Keys that Nest's ValidationPipe deletes at every depth (its prototype-pollution defence): a body
+ * holding one is refused with a 400 naming it, instead of losing that part of the body unseen.
+ */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+type BodyProblem = { kind: 'depth' } | { kind: 'reservedKey'; key: string; path: string };
+
+/** What is wrong with a parsed body's shape, if anything; iterative, so depth cannot overflow it. */
+function inspectBody(body: unknown): BodyProblem | null {
+  const stack: Array<[unknown, number, string]> = [[body, 0, '']];
   while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
+    const [value, depth, path] = stack.pop() as [unknown, number, string];
     if (value === null || typeof value !== 'object') continue;
-    if (depth >= limit) return true;
-    for (const item of Object.values(value)) stack.push([item, depth + 1]);
+    if (depth >= MAX_BODY_DEPTH) return { kind: 'depth' };
+    const isArray = Array.isArray(value);
+    for (const key of Object.keys(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!isArray && RESERVED_KEYS.has(key)) return { kind: 'reservedKey', key, path: at };
+      stack.push([(value as Record<string, unknown>)[key], depth + 1, at]);
+    }
   }
-  return false;
+  return null;
+}
+
+function bodyShapeError(problem: BodyProblem) {
+  if (problem.kind === 'depth') {
+    return commonError('VALIDATION_FAILED', `Request body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  }
+  return commonError(
+    'VALIDATION_FAILED',
+    `Validation failed: the key "${problem.key}" is not accepted in a body`,
+    [
+      {
+        field: problem.path,
+        code: 'reservedKey',
+        message: `"${problem.key}" cannot be used as a key anywhere in a body`,
+      },
+    ],
+  );
 }
 
 /** JSON bodies only; parse failures and oversize bodies answer in the envelope. */
@@ -45,14 +75,10 @@ function jsonBodies(settings: AppSettings) {
       return sendError(req, res, commonError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
     }
     parse(req, res, (err?: { type?: string; message?: string }) => {
-      if (!err && nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
-        return sendError(
-          req,
-          res,
-          commonError('VALIDATION_FAILED', `Request body nests deeper than ${MAX_BODY_DEPTH} levels`),
-        );
+      if (!err) {
+        const problem = inspectBody(req.body);
+        return problem ? sendError(req, res, bodyShapeError(problem)) : next();
       }
-      if (!err) return next();
       if (err.type === 'entity.too.large') {
         return sendError(
           req,
