@@ -35,7 +35,7 @@ import { RollbackAgentDto } from './dto/rollback-agent.dto';
 import { SetAgentLabelDto } from './dto/set-agent-label.dto';
 import { ValidateAgentDto } from './dto/validate-agent.dto';
 import { ValidationResultDto } from './dto/validation-result.dto';
-import { etagOf } from './if-match';
+import { etagOf } from '../../shared/http/if-match';
 
 /** A version number as the `integer` column holds it; a larger one was a 500 (found by fuzzing). */
 const VersionParam: PipeTransform<string, number> = {

@@ -1,3 +1,4 @@
+import { assertIfMatch, IfMatch, readIfMatch } from '../../shared/http/if-match';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { actorOf, TenantPrincipal } from '../../shared/auth/principal';
@@ -56,7 +57,6 @@ import type { RollbackAgentDto } from './dto/rollback-agent.dto';
 import type { SetAgentLabelDto } from './dto/set-agent-label.dto';
 import { toValidationResult, ValidationResultDto } from './dto/validation-result.dto';
 import type { ValidateAgentDto } from './dto/validate-agent.dto';
-import { etagOf, IfMatch, ifMatchHolds, parseIfMatch } from './if-match';
 import type { PageQueryDto } from '../../shared/http/pagination.dto';
 
 const UNIQUE_VIOLATION = '23505';
@@ -261,7 +261,7 @@ export class AgentsService {
 
   /** Soft delete: gone from lists and reads, versions kept, the name free again. */
   async remove(principal: TenantPrincipal, id: string, ifMatch: string | undefined): Promise<void> {
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     const tenantId = principal.tenant.id;
     await this.dataSource.transaction(async (manager) => {
       const { agent, current, labels } = await this.lock(tenantId, id, condition, manager);
@@ -369,7 +369,7 @@ export class AgentsService {
     ifMatch: string | undefined,
   ): Promise<AgentLabelResponseDto> {
     this.checkLabelName(label);
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     const tenantId = principal.tenant.id;
     return this.dataSource.transaction(async (manager) => {
       const { agent } = await this.lock(tenantId, id, condition, manager);
@@ -410,7 +410,7 @@ export class AgentsService {
     ifMatch: string | undefined,
   ): Promise<void> {
     this.checkLabelName(label);
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     const tenantId = principal.tenant.id;
     await this.dataSource.transaction(async (manager) => {
       const { agent } = await this.lock(tenantId, id, condition, manager);
@@ -478,7 +478,7 @@ export class AgentsService {
     action: string,
     desire: (locked: Locked, manager: EntityManager) => Desired | Promise<Desired>,
   ): Promise<AgentResponseDto> {
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     const tenant = principal.tenant;
     let name = '';
     return this.nameConflictsAs409(
@@ -560,34 +560,10 @@ export class AgentsService {
   ): Promise<Locked> {
     const agent = await this.agents.lockActive(tenantId, id, manager);
     if (!agent) throw agentError('AGENT_NOT_FOUND', `Agent ${id} was not found`);
-    if (!ifMatchHolds(condition, agent.currentVersion)) {
-      throw agentError(
-        'VERSION_CONFLICT',
-        `Agent ${id} is at version ${agent.currentVersion}; If-Match does not match it`,
-        [
-          {
-            field: 'If-Match',
-            code: 'stale',
-            message: `the current version is ${agent.currentVersion}`,
-            current_version: agent.currentVersion,
-          },
-        ],
-        { ETag: etagOf(agent.currentVersion) },
-      );
-    }
+    assertIfMatch(condition, agent.currentVersion, `Agent ${id}`);
     const current = await this.requireVersion(tenantId, agent, agent.currentVersion, manager);
     const labels = await this.labels.listForAgent(tenantId, id, manager);
     return { agent, current, labels };
-  }
-
-  private readIfMatch(header: string | undefined): IfMatch | undefined {
-    const condition = parseIfMatch(header);
-    if (condition === null) {
-      throw agentError('INVALID_IF_MATCH', 'If-Match must be a version as an entity tag, e.g. "3", or *', [
-        { field: 'If-Match', code: 'format', message: 'expected "<version>", W/"<version>", <version> or *' },
-      ]);
-    }
-    return condition;
   }
 
   private async requireAgent(tenantId: string, id: string): Promise<AgentEntity> {

@@ -1,3 +1,4 @@
+import { assertIfMatch, readIfMatch } from '../../shared/http/if-match';
 import { canonicalHash, canonicalJson } from '../../shared/canonical-json';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -9,7 +10,6 @@ import { maskSecrets, plainSecrets, sealSecrets } from '../../shared/secrets/sec
 import { AuditService } from '../audit/audit.service';
 import { Finding, findingsAsDetails, hasErrors } from '../agents/agent-rules';
 import { NAME_PATTERN, NAME_RULE } from '../agents/agent-validators';
-import { IfMatch, ifMatchHolds, parseIfMatch } from '../agents/if-match';
 import { toValidationResult } from '../agents/dto/validation-result.dto';
 import { checkComponentSchema } from './component-schemas';
 import type { ComponentEntity, ComponentType } from './component.entity';
@@ -86,7 +86,7 @@ export class ComponentsService {
     ifMatch: string | undefined,
   ): Promise<PutOutcome> {
     this.checkName(name);
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     const tenantId = principal.tenant.id;
     const input = dto.config;
     const findings = checkComponentSchema(input);
@@ -119,9 +119,7 @@ export class ComponentsService {
     return this.dataSource.transaction(async (manager) => {
       await this.components.lockName(tenantId, name, manager);
       const existing = await this.components.lockByName(tenantId, name, manager);
-      if (!ifMatchHolds(condition, existing?.version ?? 0) || (condition && !existing)) {
-        throw this.stale(name, existing?.version ?? null);
-      }
+      assertIfMatch(condition, existing?.version ?? null, `Component ${name}`);
       if (existing) this.refuse(this.typeChange(existing, input));
       const sealed = sealSecrets(input, existing?.config ?? null, this.box);
       if (sealed.unknownMasks.length > 0) {
@@ -212,12 +210,12 @@ export class ComponentsService {
 
   /** Deletes a component no agent uses; its history stays. */
   async remove(principal: TenantPrincipal, name: string, ifMatch: string | undefined): Promise<void> {
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     const tenantId = principal.tenant.id;
     await this.dataSource.transaction(async (manager) => {
       const existing = await this.components.lockByName(tenantId, name, manager);
       if (!existing) throw this.notFound(name);
-      if (!ifMatchHolds(condition, existing.version)) throw this.stale(name, existing.version);
+      assertIfMatch(condition, existing.version, `Component ${name}`);
       const agents = await this.components.agentsUsing(tenantId, name, manager);
       if (agents.length > 0) {
         throw configError(
@@ -344,34 +342,6 @@ export class ComponentsService {
 
   private notFound(name: string) {
     return configError('COMPONENT_NOT_FOUND', `Component ${name} was not found`);
-  }
-
-  private stale(name: string, current: number | null) {
-    return configError(
-      'VERSION_CONFLICT',
-      current === null
-        ? `Component ${name} does not exist; If-Match cannot hold`
-        : `Component ${name} is at version ${current}; If-Match does not match it`,
-      [
-        {
-          field: 'If-Match',
-          code: 'stale',
-          message: `the current version is ${current ?? 'none'}`,
-          current_version: current,
-        },
-      ],
-      current === null ? {} : { ETag: `"${current}"` },
-    );
-  }
-
-  private readIfMatch(header: string | undefined): IfMatch | undefined {
-    const condition = parseIfMatch(header);
-    if (condition === null) {
-      throw configError('INVALID_IF_MATCH', 'If-Match must be a version as an entity tag, e.g. "3", or *', [
-        { field: 'If-Match', code: 'format', message: 'expected "<version>", W/"<version>", <version> or *' },
-      ]);
-    }
-    return condition;
   }
 
   private checkName(name: string): void {

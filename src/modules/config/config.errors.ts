@@ -1,16 +1,9 @@
 import { defineErrors } from '../../shared/errors/app-error';
 
-export type ConfigErrorCode =
-  | 'COMPONENT_NOT_FOUND'
-  | 'COMPONENT_IN_USE'
-  | 'COMPONENT_CONFIG_INVALID'
-  | 'VERSION_CONFLICT'
-  | 'INVALID_IF_MATCH';
+export type ConfigErrorCode = 'COMPONENT_NOT_FOUND' | 'COMPONENT_IN_USE' | 'COMPONENT_CONFIG_INVALID';
 
 export const configError = defineErrors<ConfigErrorCode>({
   COMPONENT_NOT_FOUND: 404,
   COMPONENT_IN_USE: 409,
   COMPONENT_CONFIG_INVALID: 422,
-  VERSION_CONFLICT: 412,
-  INVALID_IF_MATCH: 400,
 });

@@ -19,7 +19,7 @@ import type { TenantPrincipal } from '../../shared/auth/principal';
 import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
 import { UuidParam } from '../../shared/http/uuid-param';
 import { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { etagOf } from '../agents/if-match';
+import { etagOf } from '../../shared/http/if-match';
 import { CreateTemplateDto, UpdateTemplateDto } from './dto/create-template.dto';
 import { InstantiateTemplateDto } from './dto/instantiate-template.dto';
 import { ListTemplatesQueryDto } from './dto/list-templates-query.dto';

@@ -1,18 +1,11 @@
 import { defineErrors } from '../../shared/errors/app-error';
 
 export type TemplateErrorCode =
-  | 'TEMPLATE_NOT_FOUND'
-  | 'TEMPLATE_NAME_TAKEN'
-  | 'PLATFORM_REQUIRED'
-  | 'VERSION_CONFLICT'
-  | 'INVALID_IF_MATCH'
-  | 'TIER_LIMIT_EXCEEDED';
+  'TEMPLATE_NOT_FOUND' | 'TEMPLATE_NAME_TAKEN' | 'PLATFORM_REQUIRED' | 'TIER_LIMIT_EXCEEDED';
 
 export const templateError = defineErrors<TemplateErrorCode>({
   TEMPLATE_NOT_FOUND: 404,
   TEMPLATE_NAME_TAKEN: 409,
   PLATFORM_REQUIRED: 403,
-  VERSION_CONFLICT: 412,
-  INVALID_IF_MATCH: 400,
   TIER_LIMIT_EXCEEDED: 422,
 });

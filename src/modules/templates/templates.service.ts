@@ -1,3 +1,4 @@
+import { assertIfMatch, IfMatch, readIfMatch } from '../../shared/http/if-match';
 import { Injectable } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
@@ -7,7 +8,6 @@ import { pageOf } from '../../shared/http/pagination.dto';
 import { configFieldsOf, normalizeConfig, patchConfig } from '../agents/agent-config';
 import { AgentsService } from '../agents/agents.service';
 import type { AgentResponseDto } from '../agents/dto/agent-response.dto';
-import { IfMatch, ifMatchHolds, parseIfMatch } from '../agents/if-match';
 import { AuditService } from '../audit/audit.service';
 import { Tier, TIERS } from '../tenants/tiers';
 import type { CreateTemplateDto, UpdateTemplateDto } from './dto/create-template.dto';
@@ -92,7 +92,7 @@ export class TemplatesService {
     dto: UpdateTemplateDto,
     ifMatch: string | undefined,
   ): Promise<TemplateResponseDto> {
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     return this.nameConflictsAs409(dto.name, () =>
       this.dataSource.transaction(async (manager) => {
         const template = await this.lockForChange(principal, id, condition, manager);
@@ -133,7 +133,7 @@ export class TemplatesService {
 
   /** Deletes a template; agents made from it keep their configs and remember its id and version. */
   async remove(principal: TenantPrincipal, id: string, ifMatch: string | undefined): Promise<void> {
-    const condition = this.readIfMatch(ifMatch);
+    const condition = readIfMatch(ifMatch);
     await this.dataSource.transaction(async (manager) => {
       const template = await this.lockForChange(principal, id, condition, manager);
       const before = toTemplateResponse(template);
@@ -200,37 +200,13 @@ export class TemplatesService {
     const template = await this.templates.lockVisible(principal.tenant.id, id, manager);
     if (!template) throw templateError('TEMPLATE_NOT_FOUND', `Template ${id} was not found`);
     if (template.tenantId === null) this.requirePlatform(principal);
-    if (!ifMatchHolds(condition, template.version)) {
-      throw templateError(
-        'VERSION_CONFLICT',
-        `Template ${id} is at version ${template.version}; If-Match does not match it`,
-        [
-          {
-            field: 'If-Match',
-            code: 'stale',
-            message: `the current version is ${template.version}`,
-            current_version: template.version,
-          },
-        ],
-        { ETag: `"${template.version}"` },
-      );
-    }
+    assertIfMatch(condition, template.version, `Template ${id}`);
     return template;
   }
 
   private requirePlatform(principal: TenantPrincipal): void {
     if (principal.platform) return;
     throw templateError('PLATFORM_REQUIRED', 'Only platform operators may create or change global templates');
-  }
-
-  private readIfMatch(header: string | undefined): IfMatch | undefined {
-    const condition = parseIfMatch(header);
-    if (condition === null) {
-      throw templateError('INVALID_IF_MATCH', 'If-Match must be a version as an entity tag, e.g. "3", or *', [
-        { field: 'If-Match', code: 'format', message: 'expected "<version>", W/"<version>", <version> or *' },
-      ]);
-    }
-    return condition;
   }
 
   private async assertNameFree(
