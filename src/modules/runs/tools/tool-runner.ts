@@ -1,8 +1,7 @@
-import { lookup } from 'node:dns/promises';
 import Ajv, { ValidateFunction } from 'ajv';
 import type { ToolSpec } from '../run-config';
 import { calculate } from './calculator';
-import { isPrivateAddress } from './private-address';
+import { Resolver, safeRequest } from './safe-request';
 
 /** What a tool call gave back: a result for the model, or an error it can read and recover from. */
 export interface ToolOutcome {
@@ -13,14 +12,17 @@ export interface ToolOutcome {
 export interface ToolRunnerOptions {
   /** Hosts that may resolve to private addresses (settings `HTTP_TOOL_ALLOW_HOSTS`). */
   allowHosts: readonly string[];
+  /** How host names are resolved (the system resolver unless a test simulates DNS). */
+  resolve?: Resolver;
 }
 
 class ToolFailure extends Error {}
 
 /**
  * Runs the tools a model asks for: arguments parsed and validated against the tool's JSON Schema,
- * built-ins in process, HTTP tools with a timeout, a response size cap, and private, loopback and
- * link-local addresses refused unless their host is allow-listed.
+ * built-ins in process, HTTP tools through `safeRequest` (a timeout, a response size cap, no
+ * redirects, and private, loopback and link-local addresses refused unless their host is
+ * allow-listed, checked on the very address connected to).
  */
 export class ToolRunner {
   private readonly ajv = new Ajv({ allErrors: true, strict: false });
@@ -84,61 +86,22 @@ export class ToolRunner {
     signal: AbortSignal,
   ): Promise<string> {
     const url = new URL(runner.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new ToolFailure('only http(s) tools are allowed');
-    await this.assertReachable(url.hostname);
     const hasBody = runner.method !== 'GET' && runner.method !== 'HEAD';
     if (!hasBody) for (const [key, value] of Object.entries(args)) url.searchParams.set(key, String(value));
-    const timeout = AbortSignal.timeout(runner.timeout_ms);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: runner.method,
-        headers: { ...(hasBody ? { 'Content-Type': 'application/json' } : {}), ...runner.headers },
-        body: hasBody ? JSON.stringify(args) : undefined,
-        signal: AbortSignal.any([signal, timeout]),
-        redirect: 'error',
-      });
-    } catch (error) {
-      if (timeout.aborted && !signal.aborted)
-        throw new ToolFailure(`timed out after ${runner.timeout_ms} ms`);
-      throw error instanceof ToolFailure || signal.aborted
-        ? error
-        : new ToolFailure(`request failed: ${(error as Error).message}`);
-    }
-    const text = await readCapped(response, runner.max_response_bytes);
-    if (!response.ok) throw new ToolFailure(`the tool answered ${response.status}: ${text.slice(0, 200)}`);
-    return text;
-  }
-
-  private async assertReachable(hostname: string): Promise<void> {
-    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (this.options.allowHosts.includes(host)) return;
-    const addresses = await lookup(host, { all: true }).catch(() => {
-      throw new ToolFailure(`cannot resolve ${host}`);
+    const response = await safeRequest(url, {
+      method: runner.method,
+      headers: { ...(hasBody ? { 'Content-Type': 'application/json' } : {}), ...runner.headers },
+      body: hasBody ? JSON.stringify(args) : undefined,
+      timeoutMs: runner.timeout_ms,
+      maxResponseBytes: runner.max_response_bytes,
+      signal,
+      allowHosts: this.options.allowHosts,
+      resolve: this.options.resolve,
     });
-    if (addresses.some((a) => isPrivateAddress(a.address))) {
-      throw new ToolFailure(`${host} resolves to a private address; allow-list it in HTTP_TOOL_ALLOW_HOSTS`);
-    }
+    if (response.status < 200 || response.status >= 300)
+      throw new ToolFailure(`the tool answered ${response.status}: ${response.body.slice(0, 200)}`);
+    return response.body;
   }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new ToolFailure(`the response is larger than ${maxBytes} bytes`);
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
 
 function currentTime(timezone: unknown): string {
