@@ -3,6 +3,10 @@ import type { TenantSnapshot } from './principal';
 
 /** Finds a tenant by id or slug for authentication; provided by the tenants module. */
 export interface TenantResolver {
+  /**
+   * Null for no such tenant. When the database cannot be read, the last snapshot read for it (a
+   * stale one: a tenant seen deactivated stays refused); it throws only when there is none.
+   */
   resolve(idOrSlug: string): Promise<TenantSnapshot | null>;
   /** The tenant from memory only: undefined when it is not cached (or the entry expired). */
   peek(idOrSlug: string): TenantSnapshot | null | undefined;

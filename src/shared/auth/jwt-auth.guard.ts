@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { AppError } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 import type { Principal } from './principal';
 
@@ -8,11 +7,11 @@ import type { Principal } from './principal';
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<T = Principal>(err: unknown, user: T | false, info: unknown): T {
-    if (err instanceof AppError) throw err;
-    if (err || !user) {
-      const reason = (info as Error | undefined)?.message ?? (err as Error | undefined)?.message;
-      throw commonError('UNAUTHENTICATED', describe(info, reason));
-    }
+    // passport-jwt reports a bad token through `info`; `err` is what JwtStrategy.validate threw:
+    // its own 401s, or a failed tenant read, which the global filter answers (503 when the
+    // database is down), never a 401 that would tell a client its valid token is wrong.
+    if (err) throw err;
+    if (!user) throw commonError('UNAUTHENTICATED', describe(info, (info as Error | undefined)?.message));
     return user;
   }
 }
