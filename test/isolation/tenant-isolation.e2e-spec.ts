@@ -23,7 +23,8 @@ import { startTestApp, TestApp } from '../helpers/test-app';
 import { scriptedAgent } from '../runs/run-helpers';
 
 /**
- * Tenant B, with every role, calls every route of the app's route table with tenant A's ids (and
+ * Tenant B, with every role, as a user (JWT) and as an API key of that role (the `service` key is
+ * the one /internal admits), calls every route of the app's route table with tenant A's ids (and
  * lists, streams and searches that could surface A's rows). Nothing here names a route: a new route
  * is swept from the route table, its body taken from openapi.json.
  */
@@ -113,6 +114,13 @@ function bodyFor(a: FixtureA, op: SpecOperation | undefined): Record<string, unk
 
 let specOf: OpenApiDocument;
 
+/** One of B's principals: a JWT or an API key, with the one role it acts with. */
+interface Caller {
+  name: string;
+  role: Role;
+  headers: Record<string, string>;
+}
+
 function holds(role: Role, permission: string | undefined): boolean {
   return permissionsFor([role], false).has(permission as Permission);
 }
@@ -121,6 +129,8 @@ describe('tenant isolation sweep (generated from the route table)', () => {
   let ctx: TestApp;
   let a: FixtureA;
   let b: TestTenant;
+  /** B as a user of every role, then as an API key of every role. */
+  let callers: Caller[];
   let routes: DeclaredRoute[];
   let ops: Map<string, SpecOperation>;
   /** A's own view of every readable resource, before B's sweep. */
@@ -201,6 +211,15 @@ describe('tenant isolation sweep (generated from the route table)', () => {
       checkpointId: checkpoint.body.id ?? checkpoint.body.checkpoint_id,
     };
     expect(a.checkpointId).toEqual(expect.any(String));
+    const keys = await Promise.all(ROLES.map((role) => createApiKey(ctx, b, role)));
+    callers = [
+      ...ROLES.map((role) => ({
+        name: `jwt ${role}`,
+        role,
+        headers: { Authorization: `Bearer ${b.token(role)}` },
+      })),
+      ...ROLES.map((role, i) => ({ name: `key ${role}`, role, headers: { 'X-API-Key': keys[i].key } })),
+    ];
     for (const [url, query] of readableUrls()) {
       const first = await readAsA(url, query);
       // Reads that move by themselves (a metrics window ending now) cannot show a change by B.
@@ -220,20 +239,23 @@ describe('tenant isolation sweep (generated from the route table)', () => {
     expect(JSON.stringify([...before.values()])).toContain(MARKER);
   });
 
-  it("B, with every role, gets 404 (or 403 for its role) for every route on A's resources, never data", async () => {
+  it("B, with every role as a JWT and as an API key, gets 404 (or 403 for its role) for every route on A's resources, never data", async () => {
     const failures: string[] = [];
     let swept = 0;
+    let internalByServiceKey = 0;
     for (const route of routes.filter((r) => r.path.includes(':'))) {
       const op = ops.get(`${route.method} ${toSpecPath(route.path)}`);
-      for (const role of ROLES) {
+      for (const { name, role, headers } of callers) {
         for (const url of urlsFor(a, route)) {
           const res = await ctx.http[route.method.toLowerCase() as 'get'](url)
-            .set('Authorization', `Bearer ${b.token(role)}`)
+            .set(headers)
             .query(crossTenantQuery(a, op))
             .timeout({ response: 10_000, deadline: 15_000 })
             .send(bodyFor(a, op) as object);
           swept++;
-          const what = `${role} ${route.method} ${url} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+          if (name === 'key service' && route.access === Permission.InternalRead && res.status === 404)
+            internalByServiceKey++;
+          const what = `${name} ${route.method} ${url} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
           const text = JSON.stringify(res.body ?? '') + (res.text ?? '');
           if (text.includes(MARKER) || text.includes(a.tenant.slug)) failures.push(`leaked: ${what}`);
           if (res.status >= 500) failures.push(`5xx: ${what}`);
@@ -253,7 +275,9 @@ describe('tenant isolation sweep (generated from the route table)', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(swept).toBeGreaterThan(100);
+    expect(swept).toBeGreaterThan(200);
+    // B's service key (what execution services call with) was admitted to /internal and found nothing.
+    expect(internalByServiceKey).toBeGreaterThan(0);
   });
 
   it("B's lists, searches and filters naming A's ids return none of A's rows", async () => {
@@ -265,12 +289,9 @@ describe('tenant isolation sweep (generated from the route table)', () => {
     expect(lists.length).toBeGreaterThan(5);
     for (const route of lists) {
       const op = ops.get(`${route.method} ${toSpecPath(route.path)}`);
-      for (const role of ROLES) {
-        const res = await ctx.http
-          .get(route.path)
-          .set('Authorization', `Bearer ${b.token(role)}`)
-          .query(crossTenantQuery(a, op));
-        const what = `${role} GET ${route.path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+      for (const { name, role, headers } of callers) {
+        const res = await ctx.http.get(route.path).set(headers).query(crossTenantQuery(a, op));
+        const what = `${name} GET ${route.path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
         const text = JSON.stringify(res.body ?? '') + (res.text ?? '');
         // A list echoes no request input, so any of A's ids in it is A's row.
         for (const id of [MARKER, a.tenant.slug, ...aIds])
@@ -288,13 +309,17 @@ describe('tenant isolation sweep (generated from the route table)', () => {
     );
     expect(streams.length).toBeGreaterThan(0);
     for (const route of streams) {
-      for (const role of ROLES.filter((r) => holds(r, route.access))) {
+      for (const { name, headers } of callers.filter((c) => holds(c.role, route.access))) {
         const abort = new AbortController();
         const res = await fetch(`${ctx.url}${route.path}?after=0`, {
-          headers: { Authorization: `Bearer ${b.token(role)}`, 'Last-Event-ID': '0' },
+          headers: { ...headers, 'Last-Event-ID': '0' },
           signal: abort.signal,
         });
-        expect(res.status).toBe(200);
+        expect({ route: route.path, name, status: res.status }).toEqual({
+          route: route.path,
+          name,
+          status: 200,
+        });
         let text = '';
         const reader = res.body!.getReader();
         // The backlog is written at once; read until a keep-alive or a pause, then stop.
@@ -311,9 +336,9 @@ describe('tenant isolation sweep (generated from the route table)', () => {
           clearTimeout(stop);
         }
         for (const id of [MARKER, a.agentId, a.templateId, a.componentName, a.tenant.id])
-          expect({ route: route.path, role, leaked: text.includes(id) }).toEqual({
+          expect({ route: route.path, name, leaked: text.includes(id) }).toEqual({
             route: route.path,
-            role,
+            name,
             leaked: false,
           });
       }
