@@ -36,10 +36,26 @@ export interface ToolSpec {
   runner: ToolRunnerSpec;
 }
 
+/**
+ * A knowledge component's `http_retrieval`: an endpoint asked for the documents relevant to the
+ * run's query (see `retrieveKnowledge`). The component schema has no method or size cap, so the
+ * method is always POST and the cap is fixed.
+ */
+export interface RetrievalSpec {
+  url: string;
+  method: 'POST';
+  headers: Record<string, string>;
+  top_k: number;
+  timeout_ms: number;
+  max_response_bytes: number;
+}
+
 export interface RunConfig {
   systemPrompt: string | null;
   /** Static knowledge documents (a knowledge component), appended to the system prompt. */
   knowledge: string | null;
+  /** Knowledge retrieved per query (a knowledge component's `http_retrieval`), added beside it. */
+  retrieval: RetrievalSpec | null;
   /** Most earlier session messages a run sees (a memory component's session window). */
   historyMessages: number;
   model: ModelSpec | null;
@@ -55,6 +71,10 @@ export const DEFAULT_MAX_STEPS = 10;
 export const DEFAULT_HISTORY_MESSAGES = 40;
 const HTTP_TOOL_TIMEOUT_MS = 10_000;
 const HTTP_TOOL_MAX_BYTES = 64 * 1024;
+export const RETRIEVAL_TOP_K = 5;
+const RETRIEVAL_TIMEOUT_MS = 10_000;
+/** Bounds what one retrieval can add to the system prompt (it is read whole into memory first). */
+export const RETRIEVAL_MAX_BYTES = 256 * 1024;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -116,16 +136,37 @@ function toRunner(name: string, value: unknown): ToolRunnerSpec | null {
   const http = isObject(value.http) ? value.http : value;
   const url = str(http.url);
   if (!url) return null;
-  const headers = isObject(http.headers)
-    ? Object.fromEntries(Object.entries(http.headers).filter(([, v]) => typeof v === 'string'))
-    : {};
   return {
     type: 'http',
     url,
     method: (str(http.method) ?? 'POST').toUpperCase(),
-    headers: headers as Record<string, string>,
+    headers: stringHeaders(http.headers),
     timeout_ms: num(http.timeout_ms) ?? HTTP_TOOL_TIMEOUT_MS,
     max_response_bytes: num(http.max_response_bytes) ?? HTTP_TOOL_MAX_BYTES,
+  };
+}
+
+/** Header values given as plain strings; a masked secret (`{secret: "****abcd"}`) is left out. */
+function stringHeaders(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+function toRetrievalSpec(knowledge: unknown): RetrievalSpec | null {
+  const spec = isObject(knowledge) && isObject(knowledge.http_retrieval) ? knowledge.http_retrieval : null;
+  const url = spec && str(spec.url);
+  if (!spec || !url) return null;
+  const topK = num(spec.top_k);
+  const timeout = num(spec.timeout_ms);
+  return {
+    url,
+    method: 'POST',
+    headers: stringHeaders(spec.headers),
+    top_k: topK && topK >= 1 ? Math.floor(topK) : RETRIEVAL_TOP_K,
+    timeout_ms: timeout && timeout > 0 ? timeout : RETRIEVAL_TIMEOUT_MS,
+    max_response_bytes: RETRIEVAL_MAX_BYTES,
   };
 }
 
@@ -164,6 +205,7 @@ export function toRunConfig(config: Record<string, unknown>): RunConfig {
           )
           .join('\n\n')
       : null,
+    retrieval: toRetrievalSpec(config.knowledge),
     historyMessages: num(memory.max_messages) ?? DEFAULT_HISTORY_MESSAGES,
     model: toModelSpec(config.model),
     // A tool name that is neither built in nor expanded is not offered to the model.
