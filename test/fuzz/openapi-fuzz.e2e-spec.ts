@@ -23,6 +23,8 @@ import { Body, bodyArbitrary, encodePathValue, nastyNumber, nastyString, safeStr
  * broken, wrong types, huge and deep values, prototype keys, unicode edge cases, SQL and path
  * fragments, malformed JSON. Never a 5xx; every 4xx is the error envelope; every 2xx matches its
  * response schema; a rejected request changes no stored row; Object.prototype stays clean.
+ * Operations that answer text/event-stream are fuzzed alike: a 2xx must be that stream, and the
+ * connection is closed once its headers arrive (a stream may never end).
  *
  * Bounded and seeded for CI; `npm run fuzz` runs long (FUZZ_RUNS per operation, FUZZ_SEED).
  */
@@ -81,14 +83,21 @@ function validBody(spec: OpenApiDocument, f: Fixture, op: SpecOperation): Record
 interface FuzzRequest {
   params: Record<string, string>;
   query: Record<string, string | undefined>;
+  /** Header parameters of the operation (`Last-Event-ID`). */
+  headers: Record<string, string | undefined>;
   ifMatch: string | undefined;
   body: Body;
 }
 
 function requestArbitrary(spec: OpenApiDocument, f: Fixture, op: SpecOperation): fc.Arbitrary<FuzzRequest> {
   const urlValue = fc.oneof(nastyString, nastyNumber.map(String)).map((s) => s.slice(0, MAX_URL_VALUE));
+  // What a client can send in a header at all: fetch refuses control characters and non-Latin-1.
+  const headerValue = fc
+    .oneof(nastyString, nastyNumber.map(String))
+    .map((s) => s.replace(/[^\x20-\x7e]/g, '').slice(0, MAX_URL_VALUE));
   const params: Record<string, fc.Arbitrary<string>> = {};
   const query: Record<string, fc.Arbitrary<string | undefined>> = {};
+  const headers: Record<string, fc.Arbitrary<string | undefined>> = {};
   for (const param of op.parameters) {
     if (param.in === 'path') {
       params[param.name] = fc.oneof(
@@ -101,6 +110,13 @@ function requestArbitrary(spec: OpenApiDocument, f: Fixture, op: SpecOperation):
         fc.constant(String(minimalValue(spec, param.schema))),
         urlValue,
       );
+    } else if (param.in === 'header') {
+      headers[param.name] = fc.oneof(
+        fc.constant(undefined),
+        fc.constant(String(minimalValue(spec, param.schema))),
+        fc.constant('0'),
+        headerValue,
+      );
     }
   }
   const body: fc.Arbitrary<Body> = op.requestBody
@@ -112,14 +128,8 @@ function requestArbitrary(spec: OpenApiDocument, f: Fixture, op: SpecOperation):
   return fc.record({
     params: fc.record(params),
     query: fc.record(query),
-    ifMatch: fc.option(
-      fc.oneof(
-        fc.constant('"1"'),
-        fc.constant('*'),
-        nastyString.map((s) => s.replace(/[^\x20-\x7e]/g, '').slice(0, MAX_URL_VALUE)),
-      ),
-      { nil: undefined },
-    ),
+    headers: fc.record(headers),
+    ifMatch: fc.option(fc.oneof(fc.constant('"1"'), fc.constant('*'), headerValue), { nil: undefined }),
     body,
   });
 }
@@ -130,6 +140,11 @@ function requestArbitrary(spec: OpenApiDocument, f: Fixture, op: SpecOperation):
  */
 function reroutes(req: FuzzRequest): boolean {
   return Object.values(req.params).some((value) => value === '' || value === '.' || value === '..');
+}
+
+/** An operation with a text/event-stream answer (a stream, or chat with `stream: true`). */
+function answersEventStream(op: SpecOperation): boolean {
+  return Object.values(op.responses).some((response) => response.content?.['text/event-stream']);
 }
 
 /** Columns background work moves on its own (the relay marks events published). */
@@ -275,19 +290,27 @@ describe('fuzzing every operation of openapi.json', () => {
       .map(([name, value]) => `${name}=${encodePathValue(value as string)}`)
       .join('&');
     const headers: Record<string, string> = { ...authFor(f, op) };
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = value;
     if (req.ifMatch !== undefined) headers['If-Match'] = req.ifMatch;
     let body: string | undefined;
     if (req.body.kind !== 'none') {
       headers['Content-Type'] = 'application/json';
       body = req.body.kind === 'json' ? safeStringify(req.body.value) : req.body.text;
     }
+    const close = new AbortController();
     const res = await fetch(`${ctx.url}${path}${query ? `?${query}` : ''}`, {
       method: op.method,
       headers,
       body,
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.any([close.signal, AbortSignal.timeout(30_000)]),
     });
-    return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+    const type = res.headers.get('content-type') ?? '';
+    if (type.startsWith('text/event-stream')) {
+      // The headers are the answer: a stream may stay open for ever, so hang up here.
+      close.abort();
+      return { status: res.status, type, text: '' };
+    }
+    return { status: res.status, type, text: await res.text() };
   }
 
   it('every operation with a body refuses bodies nested thousands deep with a 400, not a stack overflow', async () => {
@@ -299,10 +322,36 @@ describe('fuzzing every operation of openapi.json', () => {
         const params = Object.fromEntries(
           op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
         );
-        const res = await send(op, { params, query: {}, ifMatch: undefined, body: { kind: 'raw', text } });
+        const res = await send(op, {
+          params,
+          query: {},
+          headers: {},
+          ifMatch: undefined,
+          body: { kind: 'raw', text },
+        });
         if (res.status !== 400 || !res.text.includes('"VALIDATION_FAILED"'))
           failures.push(`${op.method} ${op.path} -> ${res.status} ${res.text.slice(0, 200)}`);
       }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
+    const failures: string[] = [];
+    const streaming = specOperations(spec).filter(answersEventStream);
+    expect(streaming.length).toBeGreaterThanOrEqual(3);
+    for (const op of streaming) {
+      const params = Object.fromEntries(
+        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
+      );
+      // Where a body chooses JSON or a stream (chat), it asks for the stream.
+      const wantsStream = deref(spec, op.requestBody).properties?.stream !== undefined;
+      const body: Body = op.requestBody
+        ? { kind: 'json', value: { ...validBody(spec, f, op), ...(wantsStream ? { stream: true } : {}) } }
+        : { kind: 'none' };
+      const res = await send(op, { params, query: {}, headers: {}, ifMatch: undefined, body });
+      if (res.status !== 200 || !res.type.startsWith('text/event-stream'))
+        failures.push(`${op.method} ${op.path} -> ${res.status} ${res.type} ${res.text.slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
   });
@@ -311,10 +360,8 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(specOperations(spec).length).toBeGreaterThan(20);
   });
 
-  // Streams never end; they are fuzzed through their query only in the isolation and feature suites.
   const operations = () =>
     specOperations(loadSpec())
-      .filter((op) => !op.path.endsWith('/stream'))
       // Deletes and deactivations last, so the fixtures live while the other operations are fuzzed.
       .sort((x, y) => rank(x) - rank(y));
   const rank = (op: SpecOperation) =>
@@ -335,6 +382,16 @@ describe('fuzzing every operation of openapi.json', () => {
             json = undefined;
           }
           if (res.status >= 500) problems.push(`5xx: ${what}`);
+          const streamed = res.type.startsWith('text/event-stream');
+          if (res.status < 300 && answersEventStream(op) && !streamed) {
+            // A JSON 2xx only where the operation declares one (chat without `stream: true`).
+            const declared = Object.entries(op.responses).some(
+              ([status, response]) => status.startsWith('2') && response.content?.['application/json'],
+            );
+            if (!declared || json === undefined) problems.push(`2xx not text/event-stream: ${what}`);
+          }
+          if (streamed && (res.status >= 300 || !answersEventStream(op)))
+            problems.push(`unexpected text/event-stream: ${what}`);
           if (res.status >= 400) {
             if (typeof json?.error?.code !== 'string' || typeof json?.error?.request_id !== 'string')
               problems.push(`no envelope: ${what}`);
