@@ -8,18 +8,22 @@ import { startTestApp, TestApp } from '../helpers/test-app';
 import { platformToken } from '../helpers/tokens';
 import { ThrowawayPostgres } from './throwaway-servers';
 
-/** Short, so the outage below outlasts several generations of the tenant cache. */
+/** Short, so the outage below outlasts several generations of the tenant and API-key caches. */
 const TENANT_CACHE_TTL_MS = 300;
+const API_KEY_CACHE_TTL_MS = 300;
+/** Long enough for every entry of both caches to have expired. */
+const EXPIRY_MS = Math.max(TENANT_CACHE_TTL_MS, API_KEY_CACHE_TTL_MS) * 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Authentication re-reads a tenant when its cache entry expires. With PostgreSQL stopped for longer
- * than that TTL, internal config reads by a JWT service principal and by a tenant service key keep
- * being served from memory (the last known tenant), while a tenant deactivated before the outage
- * stays refused and a tenant never read is not guessed at.
+ * Authentication re-reads a tenant and an API key when their cache entries expire. With PostgreSQL
+ * stopped for longer than those TTLs, internal config reads by a JWT service principal and by a
+ * tenant service key keep being served from memory (the last known tenant and key), while a
+ * tenant deactivated before the outage stays refused, a revoked key or one past its own expiry is
+ * not served, and a tenant or key never read is not guessed at.
  */
-describe('PostgreSQL stopped for longer than the tenant cache TTL', () => {
+describe('PostgreSQL stopped for longer than the tenant and API-key cache TTLs', () => {
   const postgres = new ThrowawayPostgres();
   let ctx: TestApp;
   let tenant: TestTenant;
@@ -35,8 +39,7 @@ describe('PostgreSQL stopped for longer than the tenant cache TTL', () => {
       database,
       env: {
         TENANT_CACHE_TTL_MS: String(TENANT_CACHE_TTL_MS),
-        // The key's own cache (src/modules/api-keys) outlives the test: only the tenant expires.
-        API_KEY_CACHE_TTL_MS: '600000',
+        API_KEY_CACHE_TTL_MS: String(API_KEY_CACHE_TTL_MS),
       },
     });
     tenant = await createTenant(ctx);
@@ -51,6 +54,18 @@ describe('PostgreSQL stopped for longer than the tenant cache TTL', () => {
   it('keeps serving cached configs to service JWTs and keys, and refuses a deactivated tenant', async () => {
     const agent = await createAgent(ctx, tenant);
     const serviceKey = await createApiKey(ctx, tenant, 'service');
+    // Verified before the outage, then revoked: the revocation dropped what could be served.
+    const revokedKey = await createApiKey(ctx, tenant, 'service');
+    // Created but never presented before the outage: there is no last known answer for it.
+    const unusedKey = await createApiKey(ctx, tenant, 'service');
+    // Verified before the outage, expiring during it: its own expiry is known without a read.
+    const expiringAt = Date.now() + 5_000;
+    const created = await ctx.http
+      .post('/api/v1/api-keys')
+      .set('Authorization', `Bearer ${tenant.token('owner')}`)
+      .send({ name: 'expiring key', role: 'service', expires_at: new Date(expiringAt).toISOString() });
+    expect(created.status).toBe(201);
+    const expiringKey = { 'X-API-Key': created.body.key as string };
     const retiredAgent = await createAgent(ctx, retired);
     const retiredKey = await createApiKey(ctx, retired, 'service');
     const deactivated = await ctx.http
@@ -78,12 +93,20 @@ describe('PostgreSQL stopped for longer than the tenant cache TTL', () => {
     const retiredKeyHeaders = { 'X-API-Key': retiredKey.key };
     expectError(await read(retiredUrl, retiredJwt), 403, 'TENANT_INACTIVE');
     expectError(await read(retiredUrl, retiredKeyHeaders), 403, 'TENANT_INACTIVE');
+    expect((await read(urls[0], expiringKey)).status).toBe(200);
+    const revokedHeaders = { 'X-API-Key': revokedKey.key };
+    expect((await read(urls[0], revokedHeaders)).status).toBe(200);
+    const revoke = await ctx.http
+      .delete(`/api/v1/api-keys/${revokedKey.id}`)
+      .set('Authorization', `Bearer ${tenant.token('owner')}`);
+    expect(revoke.status).toBe(204);
+    expectError(await read(urls[0], revokedHeaders), 401, 'UNAUTHENTICATED');
 
     postgres.stop();
     try {
       // Several TTLs in a row: the first read after each expiry goes to the stopped database.
       for (let round = 0; round < 3; round++) {
-        await sleep(TENANT_CACHE_TTL_MS * 2);
+        await sleep(EXPIRY_MS);
         for (const url of urls) {
           for (const [who, headers] of [['jwt', jwt] as const, ['key', key] as const]) {
             const res = await read(url, headers);
@@ -108,6 +131,14 @@ describe('PostgreSQL stopped for longer than the tenant cache TTL', () => {
       });
       expectError(never, 503, 'DATABASE_UNAVAILABLE');
       expect(ctx.logs.text).toContain('serving the last known snapshot');
+      expect(ctx.logs.text).toContain('serving the last known identity');
+      // A revoked key is never served from memory, and a key never read is not guessed at: both
+      // meet the outage (503), neither gets a config nor a 401 that calls a valid key invalid.
+      expectError(await read(urls[0], revokedHeaders), 503, 'DATABASE_UNAVAILABLE');
+      expectError(await read(urls[0], { 'X-API-Key': unusedKey.key }), 503, 'DATABASE_UNAVAILABLE');
+      // Past its own expires_at a key is refused from memory, outage or not.
+      await sleep(Math.max(0, expiringAt - Date.now() + EXPIRY_MS));
+      expectError(await read(urls[0], expiringKey), 401, 'UNAUTHENTICATED');
     } finally {
       await postgres.start();
     }
@@ -117,8 +148,11 @@ describe('PostgreSQL stopped for longer than the tenant cache TTL', () => {
       'readiness after PostgreSQL returned',
       30_000,
     );
-    await sleep(TENANT_CACHE_TTL_MS * 2);
-    for (const headers of [jwt, key]) expect((await read(urls[0], headers)).status).toBe(200);
+    await sleep(EXPIRY_MS);
+    for (const headers of [jwt, key, { 'X-API-Key': unusedKey.key }]) {
+      expect((await read(urls[0], headers)).status).toBe(200);
+    }
+    expectError(await read(urls[0], revokedHeaders), 401, 'UNAUTHENTICATED');
     expectError(await read(retiredUrl, retiredJwt), 403, 'TENANT_INACTIVE');
     const unseenAgain = await read(`/internal/v1/agents/${agent.name}/config`, {
       Authorization: `Bearer ${unseen.token('service')}`,
