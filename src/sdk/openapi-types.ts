@@ -917,38 +917,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    AuditEntryResponseDto: {
-      /** @description The resource before the change (secrets masked); null on creation. */
-      before: {
-        [key: string]: unknown;
-      } | null;
-      /** @description The resource after the change (secrets masked); null on deletion. */
-      after: {
-        [key: string]: unknown;
-      } | null;
-      id: string;
-      /** @description `user:<sub>`, `api_key:<id>` or `system`. */
-      actor: string;
-      /** @description What happened, e.g. `tenant.updated`. */
-      action: string;
-      resource_type: string;
-      resource_id: string;
-      /** @description The request that made the change. */
-      request_id: string | null;
-      created_at: string;
-    };
-    AuditListResponseDto: {
-      /**
-       * @description Items matching the filters, on all pages.
-       * @example 100
-       */
-      total: number;
-      /** @example 20 */
-      limit: number;
-      /** @example 0 */
-      offset: number;
-      items: components['schemas']['AuditEntryResponseDto'][];
-    };
     ErrorDetailDto: {
       /**
        * @description Field or JSON path the problem is about, when there is one.
@@ -996,6 +964,38 @@ export interface components {
     };
     ErrorEnvelopeDto: {
       error: components['schemas']['ErrorBodyDto'];
+    };
+    AuditEntryResponseDto: {
+      /** @description The resource before the change (secrets masked); null on creation. */
+      before: {
+        [key: string]: unknown;
+      } | null;
+      /** @description The resource after the change (secrets masked); null on deletion. */
+      after: {
+        [key: string]: unknown;
+      } | null;
+      id: string;
+      /** @description `user:<sub>`, `api_key:<id>` or `system`. */
+      actor: string;
+      /** @description What happened, e.g. `tenant.updated`. */
+      action: string;
+      resource_type: string;
+      resource_id: string;
+      /** @description The request that made the change. */
+      request_id: string | null;
+      created_at: string;
+    };
+    AuditListResponseDto: {
+      /**
+       * @description Items matching the filters, on all pages.
+       * @example 100
+       */
+      total: number;
+      /** @example 20 */
+      limit: number;
+      /** @example 0 */
+      offset: number;
+      items: components['schemas']['AuditEntryResponseDto'][];
     };
     TenantLimitOverridesDto: {
       /** @description Most agents the tenant may keep. */
@@ -4921,7 +4921,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/event-stream': string;
+        };
       };
       /** @description Invalid request: details name each field */
       400: {
@@ -4929,7 +4931,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Missing, invalid or expired credentials */
@@ -4938,7 +4940,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Requires permission `agent:read` */
@@ -4947,7 +4949,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description The resume point was pruned */
@@ -4956,7 +4958,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Rate limit of the tenant exceeded */
@@ -4965,7 +4967,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
     };
@@ -5187,7 +5189,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/event-stream': string;
+        };
       };
       /** @description Invalid request: details name each field */
       400: {
@@ -5195,7 +5199,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Missing, invalid or expired credentials */
@@ -5204,7 +5208,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Requires permission `internal:read` */
@@ -5213,7 +5217,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description The resume point was pruned */
@@ -5222,7 +5226,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Rate limit of the tenant exceeded */
@@ -5231,7 +5235,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
     };
@@ -5924,7 +5928,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Missing, invalid or expired credentials */
@@ -5951,7 +5955,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Rate limit of the tenant exceeded */
@@ -6361,7 +6365,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Missing, invalid or expired credentials */
@@ -6391,7 +6394,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Conflicts with the current state */
@@ -6401,7 +6403,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Valid JSON that breaks a rule */
@@ -6411,7 +6412,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Rate limit of the tenant exceeded */

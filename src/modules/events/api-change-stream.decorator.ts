@@ -1,14 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiGoneResponse, ApiOkResponse, ApiProduces } from '@nestjs/swagger';
-import { ErrorEnvelopeDto } from '../../shared/errors/error-envelope.dto';
-import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiErrorResponse, ApiErrors } from '../../shared/http/api-error-responses.decorator';
 
-/** Documents a change-event SSE route: the stream itself, 410 for a pruned resume point, 400. */
+/**
+ * Documents a change-event SSE route: the stream itself, 410 for a pruned resume point, 400.
+ * The stream is declared on the 200 alone (no `@ApiProduces`, which would apply to every response,
+ * RequirePermission's 401/403/429 included): errors are JSON envelopes.
+ */
 export function ApiChangeStream(): MethodDecorator {
   return applyDecorators(
-    ApiProduces('text/event-stream'),
-    ApiOkResponse({ description: 'text/event-stream of change events (`id:` = change id)' }),
-    ApiGoneResponse({ type: ErrorEnvelopeDto, description: 'The resume point was pruned' }),
+    ApiOkResponse({
+      description: 'text/event-stream of change events (`id:` = change id)',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+    }),
+    ApiErrorResponse(410, 'The resume point was pruned'),
     ApiErrors(400),
   );
 }
