@@ -46,6 +46,7 @@ export class ChatService {
       message: dto.message,
       userId: dto.user_id ?? null,
       sessionId: dto.session_id ?? randomUUID(),
+      newSession: dto.session_id === undefined,
       multitask: dto.multitask ?? 'reject',
       onDisconnect: dto.on_disconnect ?? 'continue',
     };

@@ -15,30 +15,51 @@ export function toRunEvent(row: RunEventEntity): RunEvent {
   return { seq: row.seq, type: row.type, timestamp: row.createdAt.toISOString(), data: row.data };
 }
 
+/** An event of some run, as the shared writer batches them. */
+export interface RunEventRow {
+  tenantId: string;
+  runId: string;
+  event: RunEvent;
+}
+
+/** Rows per INSERT: six parameters each, well under PostgreSQL's 65,535 parameters a statement. */
+export const ROWS_PER_STATEMENT = 2_000;
+
+/**
+ * The INSERT of event rows, their values appended to `params`. A row already stored (same run and
+ * seq) is skipped, so a batch whose answer was lost can be written again.
+ */
+export function insertEventsSql(rows: RunEventRow[], params: unknown[]): string {
+  const values = rows.map(({ tenantId, runId, event }) => {
+    params.push(runId, event.seq, tenantId, event.type, JSON.stringify(event.data), event.timestamp);
+    const n = params.length;
+    return `($${n - 5}::uuid, $${n - 4}::int, $${n - 3}::uuid, $${n - 2}, $${n - 1}::jsonb, $${n}::timestamptz)`;
+  });
+  return `INSERT INTO run_events (run_id, seq, tenant_id, type, data, created_at) VALUES ${values.join(', ')}
+    ON CONFLICT DO NOTHING`;
+}
+
 @Injectable()
 export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> {
   constructor(dataSource: DataSource) {
     super(dataSource, RunEventEntity);
   }
 
-  /** Writes a batch of events in one statement. */
-  async insertBatch(
-    tenantId: string,
-    runId: string,
-    events: RunEvent[],
-    manager?: EntityManager,
-  ): Promise<void> {
-    if (events.length === 0) return;
-    const params: unknown[] = [runId, tenantId];
-    const rows = events.map((event) => {
-      params.push(event.seq, event.type, JSON.stringify(event.data), event.timestamp);
-      const n = params.length;
-      return `($1, $${n - 3}, $2, $${n - 2}, $${n - 1}::jsonb, $${n}::timestamptz)`;
-    });
-    await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO run_events (run_id, seq, tenant_id, type, data, created_at) VALUES ${rows.join(', ')}`,
-      params,
+  /** Writes events of one run in one statement. */
+  insertBatch(tenantId: string, runId: string, events: RunEvent[], manager?: EntityManager): Promise<void> {
+    return this.insertRows(
+      events.map((event) => ({ tenantId, runId, event })),
+      manager,
     );
+  }
+
+  /** Writes events of any runs, a statement per 2,000 (see insertEventsSql). */
+  async insertRows(rows: RunEventRow[], manager?: EntityManager): Promise<void> {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const params: unknown[] = [];
+      const insert = insertEventsSql(rows.slice(start, start + ROWS_PER_STATEMENT), params);
+      await (manager ?? this.dataSource.manager).query(insert, params);
+    }
   }
 
   /** Appends one event after the highest stored seq (for runs no instance is executing). */

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { MessageBus } from '../../shared/events/message-bus';
 import { countFinishedRun } from '../../shared/metrics/metrics';
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
@@ -13,10 +12,12 @@ import { ScriptedProvider } from './providers/scripted.provider';
 import { RunConfig, toRunConfig } from './run-config';
 import { RunEventHub } from './run-event-hub';
 import { RunEventLog } from './run-event-log';
+import { RunEventWriter } from './run-event-writer';
 import { RunEntity, RunIntent, RunMetrics } from './run.entity';
-import { RunEventsRepository } from './run-events.repository';
+import { RunEvent, RunEventsRepository } from './run-events.repository';
 import { RunStepsRepository } from './run-steps.repository';
-import { RunsRepository } from './runs.repository';
+import { RunsRepository, SettledValues } from './runs.repository';
+import { knowledgeFor } from './knowledge/knowledge-retrieval';
 import { ToolRunner } from './tools/tool-runner';
 
 /** Where an execution starts: the conversation so far (without the system prompt), its step and metrics. */
@@ -44,6 +45,11 @@ interface Execution {
   intent: RunIntent | null;
   stop: StopReason | null;
   done: Promise<void>;
+}
+
+/** How many earlier runs of its session a run with this configuration sees (two messages each). */
+export function historyTurns(config: Record<string, unknown>): number {
+  return Math.ceil(toRunConfig(config).historyMessages / 2);
 }
 
 export function emptyMetrics(): RunMetrics {
@@ -74,6 +80,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly steps: RunStepsRepository,
     private readonly checkpoints: CheckpointsRepository,
     private readonly hub: RunEventHub,
+    private readonly writer: RunEventWriter,
     private readonly bus: MessageBus,
     private readonly configs: ResolvedConfigService,
     @Inject(APP_SETTINGS) private readonly settings: AppSettings,
@@ -127,13 +134,18 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The conversation a fresh run starts with: the session's earlier turns, then its input. */
   async initialState(run: RunEntity): Promise<RunState> {
-    const window = toRunConfig(run.config).historyMessages;
     const history = await this.runs.sessionHistory(
       run.tenantId,
       run.sessionId,
       run.createdAt,
-      Math.ceil(window / 2),
+      historyTurns(run.config),
     );
+    return this.stateFrom(run, history);
+  }
+
+  /** The conversation a fresh run starts with, from the session's earlier runs (oldest first). */
+  stateFrom(run: RunEntity, history: RunEntity[]): RunState {
+    const window = toRunConfig(run.config).historyMessages;
     const earlier: ChatMessage[] = [];
     for (const turn of history) {
       earlier.push({ role: 'user', content: turn.inputQuery });
@@ -199,14 +211,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private async execute(execution: Execution, state: RunState, resumed: boolean): Promise<void> {
     const { run } = execution;
     const tenantId = run.tenantId;
-    const log = new RunEventLog(
-      tenantId,
-      run.id,
-      (await this.events.maxSeq(tenantId, run.id)) + 1,
-      this.events,
-      this.hub,
-      this.settings.runs.eventFlushMs,
-    );
+    // A new run has no events yet; a resumed one continues after its last.
+    const firstSeq = resumed ? (await this.events.maxSeq(tenantId, run.id)) + 1 : 1;
+    const log = new RunEventLog(tenantId, run.id, firstSeq, this.writer, this.hub);
     const startedAt = Date.now();
     const priorDuration = state.metrics.duration;
     const metrics = { ...state.metrics };
@@ -214,7 +221,6 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     let stepNum = state.stepNum;
     let response = '';
     const config = await this.configWithSecrets(run);
-    const transaction = <T>(work: (manager: EntityManager) => Promise<T>) => this.runs.transaction(work);
     const elapsed = () => Math.round((priorDuration + (Date.now() - startedAt) / 1000) * 1000) / 1000;
 
     try {
@@ -251,8 +257,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
           await log.finish(
             'run_paused',
             { run_id: run.id, step: stepNum, checkpoint_id: checkpoint.id },
-            transaction,
-            (m) => this.settle(m, run, 'paused', { metrics }),
+            (events) => this.settle(run, events, 'paused', { metrics }),
           );
           return;
         }
@@ -263,25 +268,32 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         response = turn.content;
         if (turn.toolCalls.length === 0) {
           metrics.duration = elapsed();
-          await log.finish('run_completed', { run_id: run.id, response, metrics }, transaction, (m) =>
-            this.settle(m, run, 'completed', { metrics, responseContent: response, finishedAt: new Date() }),
+          await log.finish('run_completed', { run_id: run.id, response, metrics }, (events) =>
+            this.settle(run, events, 'completed', {
+              metrics,
+              responseContent: response,
+              finishedAt: new Date(),
+            }),
           );
           return;
         }
       }
       metrics.duration = elapsed();
       if (execution.stop === 'cancel') {
-        await log.finish('run_cancelled', { run_id: run.id, metrics }, transaction, (m) =>
-          this.settle(m, run, 'cancelled', { metrics, finishedAt: new Date() }),
+        await log.finish('run_cancelled', { run_id: run.id, metrics }, (events) =>
+          this.settle(run, events, 'cancelled', { metrics, finishedAt: new Date() }),
         );
       } else if (execution.stop === null) {
         // max_steps reached while the model still wanted tools: the last text is the answer.
         await log.finish(
           'run_completed',
           { run_id: run.id, response, metrics, finish_reason: 'max_steps' },
-          transaction,
-          (m) =>
-            this.settle(m, run, 'completed', { metrics, responseContent: response, finishedAt: new Date() }),
+          (events) =>
+            this.settle(run, events, 'completed', {
+              metrics,
+              responseContent: response,
+              finishedAt: new Date(),
+            }),
         );
       } else {
         await log.flush().catch(() => undefined);
@@ -291,19 +303,17 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       if (execution.stop === 'lost') {
         await log.flush().catch(() => undefined);
       } else if (execution.stop === 'cancel') {
-        await log.finish('run_cancelled', { run_id: run.id, metrics }, transaction, (m) =>
-          this.settle(m, run, 'cancelled', { metrics, finishedAt: new Date() }),
+        await log.finish('run_cancelled', { run_id: run.id, metrics }, (events) =>
+          this.settle(run, events, 'cancelled', { metrics, finishedAt: new Date() }),
         );
       } else {
         const reason =
           error instanceof ModelError ? error.message : `internal error: ${(error as Error).message}`;
         if (!(error instanceof ModelError)) this.logger.error({ err: error, runId: run.id }, 'run failed');
-        await log.finish('run_failed', { run_id: run.id, error: reason, metrics }, transaction, (m) =>
-          this.settle(m, run, 'failed', { metrics, error: reason, finishedAt: new Date() }),
+        await log.finish('run_failed', { run_id: run.id, error: reason, metrics }, (events) =>
+          this.settle(run, events, 'failed', { metrics, error: reason, finishedAt: new Date() }),
         );
       }
-    } finally {
-      log.dispose();
     }
   }
 
@@ -325,6 +335,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         ...stored,
         model: revealed.model,
         tools: revealed.tools.length === stored.tools.length ? revealed.tools : stored.tools,
+        retrieval: revealed.retrieval ?? stored.retrieval,
       };
     } catch {
       return stored;
@@ -344,7 +355,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     const { run } = execution;
     const stepStarted = Date.now();
     log.emit('step_started', { run_id: run.id, step: stepNum, type: 'llm_call' });
-    const system = [config.systemPrompt, config.knowledge && `Knowledge:\n${config.knowledge}`]
+    const knowledge = await knowledgeFor(config, messages, execution.abort.signal, {
+      allowHosts: this.settings.runs.httpToolAllowHosts,
+    });
+    const system = [config.systemPrompt, knowledge && `Knowledge:\n${knowledge}`]
       .filter(Boolean)
       .join('\n\n');
     const sent: ChatMessage[] = [
@@ -397,50 +411,51 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     metrics.total_tokens += stepMetrics.total_tokens;
     metrics.steps = stepNum;
     metrics.duration = elapsed();
-    await this.steps.save(run.tenantId, {
-      runId: run.id,
-      stepNum,
-      type: 'llm_call',
-      messages: sent,
-      modelResponse: {
-        content: turn.content,
-        tool_calls: turn.toolCalls,
-        finish_reason: turn.finishReason,
-      },
-      toolCalls,
-      metrics: stepMetrics,
-    });
+    // Three independent rows, written side by side; the events follow once all are stored.
+    const [, checkpoint] = await Promise.all([
+      this.steps.save(run.tenantId, {
+        runId: run.id,
+        stepNum,
+        type: 'llm_call',
+        messages: sent,
+        modelResponse: {
+          content: turn.content,
+          tool_calls: turn.toolCalls,
+          finish_reason: turn.finishReason,
+        },
+        toolCalls,
+        metrics: stepMetrics,
+      }),
+      this.checkpoints.create(run.tenantId, {
+        runId: run.id,
+        stepNum,
+        status: 'running',
+        messages,
+        metrics: { ...metrics },
+        agentConfig: run.config,
+        description: `after step ${stepNum}`,
+        tags: [],
+        kind: 'auto',
+      }),
+      this.runs.updateScoped(run.tenantId, { id: run.id }, { metrics: { ...metrics } }),
+    ]);
     log.emit('step_completed', { run_id: run.id, step: stepNum, metrics: stepMetrics });
-    const checkpoint = await this.checkpoints.create(run.tenantId, {
-      runId: run.id,
-      stepNum,
-      status: 'running',
-      messages,
-      metrics: { ...metrics },
-      agentConfig: run.config,
-      description: `after step ${stepNum}`,
-      tags: [],
-      kind: 'auto',
-    });
     log.emit('checkpoint_created', { run_id: run.id, checkpoint_id: checkpoint.id, step: stepNum });
-    await this.runs.updateScoped(run.tenantId, { id: run.id }, { metrics: { ...metrics } });
     return turn;
   }
 
-  /** The final state change of an execution, unless the run is no longer ours (swept meanwhile). */
+  /**
+   * The final state change of an execution with the run's last events, in one statement (events
+   * and state commit together, and no lock waits on a round trip), unless the run is no longer
+   * ours (swept meanwhile).
+   */
   private async settle(
-    manager: EntityManager,
     run: RunEntity,
+    events: RunEvent[],
     status: 'completed' | 'failed' | 'cancelled' | 'paused',
-    values: Partial<RunEntity>,
+    values: SettledValues,
   ): Promise<void> {
-    const moved = await this.runs.transition(
-      run.tenantId,
-      run.id,
-      ['running'],
-      { ...values, status, intent: null, instanceId: null },
-      manager,
-    );
+    const moved = await this.runs.settle(run.tenantId, run.id, events, status, values);
     if (moved && status !== 'paused') countFinishedRun(status, values.metrics);
   }
 

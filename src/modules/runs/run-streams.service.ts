@@ -23,7 +23,11 @@ export class RunStreamsService {
     private readonly hub: RunEventHub,
   ) {}
 
-  async follow(tenantId: string, runId: string, after: number, sse: SseStream): Promise<void> {
+  /**
+   * `fresh`: the run was created here and has not started, so nothing is stored yet and the
+   * stream goes live at once, without reading the log first.
+   */
+  async follow(tenantId: string, runId: string, after: number, sse: SseStream, fresh = false): Promise<void> {
     let last = after;
     const pending = new Map<number, RunEvent>();
     let replaying = true;
@@ -77,7 +81,7 @@ export class RunStreamsService {
       clearInterval(poll);
     });
     try {
-      await readLog();
+      if (!fresh) await readLog();
       replaying = false;
       deliver();
       if (pending.size > 0) await readLog();

@@ -3,6 +3,7 @@ import { InternalModule } from '../internal/internal.module';
 import { CheckpointsRepository } from './checkpoints.repository';
 import { RunEventHub } from './run-event-hub';
 import { RunEventsRepository } from './run-events.repository';
+import { RunEventWriter } from './run-event-writer';
 import { RunExecutor } from './run-executor.service';
 import { RunStepsRepository } from './run-steps.repository';
 import { RunStreamOpener } from './run-stream-opener';
@@ -21,6 +22,7 @@ import { RunsService } from './runs.service';
     RunStepsRepository,
     CheckpointsRepository,
     RunEventHub,
+    RunEventWriter,
     RunExecutor,
     RunStreamsService,
     RunStreamOpener,

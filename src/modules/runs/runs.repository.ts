@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
-import { RunEntity, RunStatus } from './run.entity';
+import { insertEventsSql, RunEvent, RunEventsRepository, ROWS_PER_STATEMENT } from './run-events.repository';
+import { RunEntity, RunMetrics, RunStatus } from './run.entity';
 
 export interface RunFilters {
   agent_id?: string;
@@ -19,11 +20,55 @@ interface RunControlRow {
   intent: string | null;
 }
 
+/** What the end of an execution stores on the run besides its status. */
+export interface SettledValues {
+  metrics: RunMetrics;
+  responseContent?: string;
+  error?: string;
+  finishedAt?: Date;
+}
+
+export interface AdmitRunInput {
+  tenantId: string;
+  sessionId: string;
+  multitask: 'reject' | 'enqueue' | 'interrupt';
+  maxActive: number;
+  agentId: string;
+  agentVersion: number;
+  agentLabel: string | null;
+  config: Record<string, unknown>;
+  userId: string | null;
+  inputQuery: string;
+  metrics: Partial<RunMetrics>;
+  onDisconnect: string;
+  instanceId: string;
+}
+
+/** The admission's answer: the run, or why not (a busy session, the tenant's concurrent runs). */
+export type Admission =
+  | { outcome: 'admitted'; run: RunEntity; busy: string[]; active: number }
+  | { outcome: 'busy'; busy: string[]; active: number }
+  | { outcome: 'limit'; busy: string[]; active: number };
+
+interface AdmissionRow {
+  outcome: 'admitted' | 'busy' | 'limit';
+  busy: string[];
+  active?: number;
+  id?: string;
+  status: RunStatus;
+  created_at?: string;
+  updated_at?: string;
+  heartbeat_at?: string | null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class RunsRepository extends TenantScopedRepository<RunEntity> {
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly events: RunEventsRepository,
+  ) {
     super(dataSource, RunEntity);
   }
 
@@ -45,20 +90,59 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`runs:${tenantId}:${sessionId}`]);
   }
 
-  /** Active runs of the tenant created no later than this one (itself included). */
-  async countActiveUpTo(tenantId: string, run: RunEntity): Promise<number> {
+  /**
+   * Admits a new run in one statement (the agentry_admit_run function): under the tenant's and the
+   * session's locks, refuses a busy session (`reject`) or a full tenant, else inserts the run,
+   * queued behind the session's runs (`enqueue`) or running on `instanceId`.
+   */
+  async admit(input: AdmitRunInput): Promise<Admission> {
     const rows = (await this.dataSource.query(
-      // Compared in SQL: created_at has microseconds, a JavaScript Date only milliseconds.
-      `SELECT count(*)::int AS n FROM runs r, (SELECT created_at, id FROM runs WHERE id = $2) me
-       WHERE r.tenant_id = $1 AND r.status IN ('queued', 'running') AND (r.created_at, r.id) <= (me.created_at, me.id)`,
-      [tenantId, run.id],
-    )) as Array<{ n: number }>;
-    return rows[0].n;
-  }
-
-  /** Removes a run that was refused right after its insert (it never started). */
-  async remove(tenantId: string, id: string): Promise<void> {
-    await this.repo().delete(this.scoped(tenantId, { id }));
+      `SELECT agentry_admit_run($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12, $13) AS a`,
+      [
+        input.tenantId,
+        input.sessionId,
+        input.multitask,
+        input.maxActive,
+        input.agentId,
+        input.agentVersion,
+        input.agentLabel,
+        JSON.stringify(input.config),
+        input.userId,
+        input.inputQuery,
+        JSON.stringify(input.metrics),
+        input.onDisconnect,
+        input.instanceId,
+      ],
+    )) as Array<{ a: AdmissionRow }>;
+    const row = rows[0].a;
+    if (row.outcome === 'busy') return { outcome: 'busy', busy: row.busy, active: row.active ?? 0 };
+    if (row.outcome === 'limit') return { outcome: 'limit', busy: row.busy, active: row.active ?? 0 };
+    const run = this.repo().create({
+      tenantId: input.tenantId,
+      agentId: input.agentId,
+      agentVersion: input.agentVersion,
+      agentLabel: input.agentLabel,
+      config: input.config,
+      userId: input.userId,
+      sessionId: input.sessionId,
+      status: row.status,
+      inputQuery: input.inputQuery,
+      responseContent: null,
+      error: null,
+      metrics: input.metrics,
+      intent: null,
+      onDisconnect: input.onDisconnect,
+      instanceId: row.status === 'running' ? input.instanceId : null,
+      heartbeatAt: row.heartbeat_at ? new Date(row.heartbeat_at) : null,
+      parentRunId: null,
+      forkedFromCheckpointId: null,
+      startCheckpointId: null,
+      createdAt: new Date(row.created_at!),
+      updatedAt: new Date(row.updated_at!),
+      finishedAt: null,
+    });
+    run.id = row.id!;
+    return { outcome: 'admitted', run, busy: row.busy, active: row.active ?? 0 };
   }
 
   findById(tenantId: string, id: string, manager?: EntityManager): Promise<RunEntity | null> {
@@ -95,6 +179,44 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     });
   }
 
+  /**
+   * Ends an execution: stores its last events and moves the run from `running` to `status`, in
+   * one statement, so both commit together and the run's row lock (and the run statistics row its
+   * trigger updates) is held for no round trip. False when the run was no longer running (swept);
+   * the events are stored all the same. Given fields replace the stored ones.
+   */
+  async settle(
+    tenantId: string,
+    id: string,
+    events: RunEvent[],
+    status: RunStatus,
+    values: SettledValues,
+  ): Promise<boolean> {
+    const params: unknown[] = [
+      tenantId,
+      id,
+      status,
+      JSON.stringify(values.metrics),
+      values.responseContent ?? null,
+      values.error ?? null,
+      values.finishedAt ?? null,
+    ];
+    const rows = events.map((event) => ({ tenantId, runId: id, event }));
+    // A final event after thousands of unwritten ones (a database away for a while): the rest first.
+    while (rows.length >= ROWS_PER_STATEMENT)
+      await this.events.insertRows(rows.splice(0, ROWS_PER_STATEMENT - 1));
+    const insert = rows.length ? `WITH stored AS (${insertEventsSql(rows, params)}) ` : '';
+    const [moved] = (await this.dataSource.query(
+      `${insert}UPDATE runs SET status = $3, metrics = $4::jsonb,
+         response_content = COALESCE($5, response_content), error = COALESCE($6, error),
+         finished_at = COALESCE($7::timestamptz, finished_at), intent = NULL, instance_id = NULL,
+         updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND status = 'running' RETURNING id`,
+      params,
+    )) as [unknown[], number];
+    return moved.length > 0;
+  }
+
   /** Moves a run from one of `from` to a new state; false when it was not in one of them. */
   async transition(
     tenantId: string,
@@ -113,14 +235,25 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     );
   }
 
-  /** Earlier completed runs of the session, oldest first: the conversation a new run sees. */
-  sessionHistory(tenantId: string, sessionId: string, before: Date, limit: number): Promise<RunEntity[]> {
-    return this.scopedQuery(tenantId, 'r')
-      .andWhere('r.session_id = :sessionId AND r.status = :status AND r.created_at < :before', {
+  /**
+   * Earlier completed runs of the session (created before `before`, when given), oldest first: the
+   * conversation a new run sees.
+   */
+  sessionHistory(
+    tenantId: string,
+    sessionId: string,
+    before: Date | null,
+    limit: number,
+  ): Promise<RunEntity[]> {
+    const query = this.scopedQuery(tenantId, 'r').andWhere(
+      'r.session_id = :sessionId AND r.status = :status',
+      {
         sessionId,
         status: 'completed',
-        before,
-      })
+      },
+    );
+    if (before) query.andWhere('r.created_at < :before', { before });
+    return query
       .orderBy('r.created_at', 'DESC')
       .take(limit)
       .getMany()

@@ -26,7 +26,7 @@ import {
 import { toRunConfig } from './run-config';
 import { RunEventHub } from './run-event-hub';
 import { RunEventsRepository } from './run-events.repository';
-import { emptyMetrics, RunExecutor, RunState } from './run-executor.service';
+import { emptyMetrics, historyTurns, RunExecutor, RunState } from './run-executor.service';
 import { RunStepsRepository } from './run-steps.repository';
 import { FINAL_EVENTS, RunStreamsService } from './run-streams.service';
 import { RunEntity, RunStatus, TERMINAL_STATUSES } from './run.entity';
@@ -43,6 +43,8 @@ export interface NewRun {
   message: string;
   userId?: string | null;
   sessionId: string;
+  /** The request named no session: one was made up for it, so it has no earlier turns. */
+  newSession?: boolean;
   multitask: Multitask;
   onDisconnect: string;
 }
@@ -98,43 +100,46 @@ export class RunsService {
         { field: 'label', code: 'exclusive', message: 'label and version exclude each other' },
       ]);
     }
-    const agent = await this.runs.agentStatus(tenantId, input.agentIdOrName);
-    if (!agent) throw runError('AGENT_NOT_FOUND', `No agent ${input.agentIdOrName}`);
-    if (agent.status !== 'active') {
-      throw runError('AGENT_INACTIVE', `Agent ${input.agentIdOrName} is inactive; activate it to run it`);
-    }
-    const resolved = await this.resolve(tenantId, agent.id, input.label, input.version);
-    // Chat is the hot path: it locks only its session (queue and busy rules), and checks the
-    // tenant's concurrent runs after its insert, so a burst of chats is not serialised per tenant.
-    const { run, toCancel } = await this.runs.transaction(async (manager) => {
-      await this.runs.lockSession(tenantId, input.sessionId, manager);
-      const busy = await this.runs.activeInSession(tenantId, input.sessionId, manager);
-      if (busy.length > 0 && input.multitask === 'reject') {
-        throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
-          { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: busy[0].id },
-        ]);
-      }
-      const queued = busy.length > 0 && input.multitask === 'enqueue';
-      const created = await this.insertRun(
+    const resolved = await this.resolve(tenantId, input.agentIdOrName, input.label, input.version);
+    // The session's earlier turns are read beside the admission; a session the request did not
+    // name is new and has none.
+    const history = input.newSession
+      ? Promise.resolve([])
+      : this.runs.sessionHistory(tenantId, input.sessionId, null, historyTurns(resolved.config));
+    history.catch(() => undefined);
+    // One statement under the tenant's lock; this instance sends one at a time per tenant, so a
+    // burst of chats waits here without holding database connections.
+    const admission = await this.serialised(tenantId, () =>
+      this.runs.admit({
         tenantId,
-        {
-          agentId: resolved.agent_id,
-          agentVersion: resolved.version,
-          agentLabel: input.version === undefined ? (input.label ?? null) : null,
-          config: resolved.config,
-          userId: input.userId ?? null,
-          sessionId: input.sessionId,
-          inputQuery: input.message,
-          onDisconnect: input.onDisconnect,
-          status: queued ? 'queued' : 'running',
-        },
-        manager,
-      );
-      return { run: created, toCancel: input.multitask === 'interrupt' ? busy : [] };
-    });
-    await this.assertAdmitted(principal, run);
-    for (const other of toCancel) await this.requestCancel(other);
-    const state = run.status === 'running' ? await this.executor.initialState(run) : null;
+        sessionId: input.sessionId,
+        multitask: input.multitask,
+        maxActive: principal.tenant.limits.max_concurrent_runs,
+        agentId: resolved.agent_id,
+        agentVersion: resolved.version,
+        agentLabel: input.version === undefined ? (input.label ?? null) : null,
+        config: resolved.config,
+        userId: input.userId ?? null,
+        inputQuery: input.message,
+        metrics: emptyMetrics(),
+        onDisconnect: input.onDisconnect,
+        instanceId: this.executor.instanceId,
+      }),
+    );
+    if (admission.outcome === 'limit') throw this.overCapacity(principal, admission.active);
+    if (admission.outcome === 'busy') {
+      throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
+        { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: admission.busy[0] },
+      ]);
+    }
+    const { run } = admission;
+    if (input.multitask === 'interrupt') {
+      for (const id of admission.busy) {
+        const other = await this.runs.findById(tenantId, id);
+        if (other) await this.requestCancel(other);
+      }
+    }
+    const state = run.status === 'running' ? this.executor.stateFrom(run, await history) : null;
     beforeStart?.(run);
     if (state) this.executor.start(run, state);
     return run;
@@ -259,7 +264,7 @@ export class RunsService {
           .catch(() => undefined);
       });
     }
-    return this.streams.follow(tenantId, run.id, 0, sse);
+    return this.streams.follow(tenantId, run.id, 0, sse, true);
   }
 
   /** Waits for the run to end (completed, failed, cancelled, or stopped: paused, interrupted). */
@@ -412,19 +417,13 @@ export class RunsService {
   // ---- helpers ---------------------------------------------------------------------------
 
   /**
-   * Runs an admission transaction under the tenant's lock. Admissions of a tenant queue here first,
-   * in process, so that a burst waits without holding database connections (waiting on the
-   * advisory lock would pin one each and starve the runs already executing); the advisory lock
-   * then orders them across instances.
+   * Admissions of a tenant queue here, in process, one at a time, so that a burst waits without
+   * holding database connections (waiting on the advisory lock would pin one each and starve the
+   * runs already executing); the advisory lock then orders them across instances.
    */
-  private admit<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private serialised<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.admissions.get(tenantId) ?? Promise.resolve();
-    const next = previous.then(() =>
-      this.runs.transaction(async (manager) => {
-        await this.runs.lockTenant(tenantId, manager);
-        return work(manager);
-      }),
-    );
+    const next = previous.then(work);
     const settled = next.then(
       () => undefined,
       () => undefined,
@@ -436,13 +435,30 @@ export class RunsService {
     return next;
   }
 
-  private async resolve(tenantId: string, agentId: string, label?: string, version?: number) {
+  /** An admission transaction under the tenant's lock (fork, restore, resume), queued as above. */
+  private admit<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.serialised(tenantId, () =>
+      this.runs.transaction(async (manager) => {
+        await this.runs.lockTenant(tenantId, manager);
+        return work(manager);
+      }),
+    );
+  }
+
+  /**
+   * The agent's resolved configuration from the shared cache (no database read when it holds it).
+   * Only when that finds no active agent is the agent looked up, to tell inactive (409) from absent.
+   */
+  private async resolve(tenantId: string, idOrName: string, label?: string, version?: number) {
     let parsed: { agent_id: string; version: number; config: Record<string, unknown> };
     try {
-      const body = await this.configs.resolve(tenantId, agentId, { label, version });
+      const body = await this.configs.resolve(tenantId, idOrName, { label, version });
       parsed = JSON.parse(body.body.toString('utf8')) as typeof parsed;
     } catch (error) {
       const code = (error as { code?: string }).code;
+      if (code === 'AGENT_NOT_FOUND' && (await this.runs.agentStatus(tenantId, idOrName))) {
+        throw runError('AGENT_INACTIVE', `Agent ${idOrName} is inactive; activate it to run it`);
+      }
       if (code === 'LABEL_NOT_FOUND' || code === 'VERSION_NOT_FOUND' || code === 'AGENT_NOT_FOUND') {
         throw runError('AGENT_NOT_FOUND', (error as Error).message);
       }
@@ -461,34 +477,19 @@ export class RunsService {
     return parsed;
   }
 
-  /**
-   * The concurrent-runs limit for a run already inserted: it counts the tenant's active runs that
-   * are not newer than it, so of a burst, the oldest `limit` pass and the rest are removed and
-   * answered 429, without a tenant-wide lock. Runs that commit out of their creation order can
-   * briefly let one run too many through; never a run that should pass is refused.
-   */
-  private async assertAdmitted(principal: TenantPrincipal, run: RunEntity): Promise<void> {
-    const limit = principal.tenant.limits.max_concurrent_runs;
-    const ahead = await this.runs.countActiveUpTo(principal.tenant.id, run);
-    if (ahead <= limit) return;
-    await this.runs.remove(principal.tenant.id, run.id);
-    throw runError(
-      'CONCURRENT_RUNS_EXCEEDED',
-      `Your tier allows ${limit} concurrent runs; ${ahead - 1} are in progress`,
-      [{ code: 'max_concurrent_runs', message: `at most ${limit} runs at once`, limit }],
-    );
-  }
-
   private async assertCapacity(principal: TenantPrincipal, manager: EntityManager): Promise<void> {
     const limit = principal.tenant.limits.max_concurrent_runs;
     const active = await this.runs.countActive(principal.tenant.id, manager);
-    if (active >= limit) {
-      throw runError(
-        'CONCURRENT_RUNS_EXCEEDED',
-        `Your tier allows ${limit} concurrent runs; ${active} are in progress`,
-        [{ code: 'max_concurrent_runs', message: `at most ${limit} runs at once`, limit }],
-      );
-    }
+    if (active >= limit) throw this.overCapacity(principal, active);
+  }
+
+  private overCapacity(principal: TenantPrincipal, active: number) {
+    const limit = principal.tenant.limits.max_concurrent_runs;
+    return runError(
+      'CONCURRENT_RUNS_EXCEEDED',
+      `Your tier allows ${limit} concurrent runs; ${active} are in progress`,
+      [{ code: 'max_concurrent_runs', message: `at most ${limit} runs at once`, limit }],
+    );
   }
 
   private insertRun(
