@@ -2,9 +2,12 @@
 /**
  * Streamed chat: N concurrent streamed chats (BENCH_STREAMS, default 200) against a local
  * OpenAI-compatible upstream emitting 50 tokens each (BENCH_TOKENS, BENCH_TOKEN_MS apart).
- * Reports time to first token through Agentry and straight from the upstream in the same run
- * (the difference is what Agentry adds: auth, admission, run row, SDK call, SSE), sustained SSE
- * events per second, and the server's memory per open stream.
+ * Concurrent as a load generator's connections are: N clients, each starting its next chat as
+ * soon as its last one ended, started spread over one stream's length, so N streams are open at
+ * any moment and chats arrive steadily (N per stream length), for BENCH_DURATION_S seconds.
+ * The same clients then call the upstream directly, in the same run. Reports time to first token
+ * both ways (the difference is what Agentry adds: auth, admission, run row, SDK call, SSE),
+ * sustained SSE events per second, and the server's memory per open stream.
  */
 const http = require('node:http');
 const { readFileSync } = require('node:fs');
@@ -13,9 +16,10 @@ const { benchTenant, saveResults, startAgentry } = require('./lib');
 
 const STREAMS = Number(process.env.BENCH_STREAMS || 200);
 const TOKENS = Number(process.env.BENCH_TOKENS || 50);
-const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS || 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
-const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 120_000);
+// 20 ms apart is 50 tokens/s, a fast hosted model's pace; a stream then lasts about a second.
+const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS || 20);
+const DURATION_S = Number(process.env.BENCH_DURATION_S || 20);
+const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 300_000);
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -111,6 +115,33 @@ function stream(url, headers, body, isToken) {
   });
 }
 
+/**
+ * STREAMS clients, each calling `call` again as soon as its last call ended, started spread over
+ * one stream's length, for DURATION_S seconds. Time to first token is kept for the calls started
+ * after the first stream length (all clients running). `sample` runs every second meanwhile.
+ */
+async function closedLoop(call, sample) {
+  const streamMs = TOKENS * TOKEN_MS;
+  const started = performance.now();
+  const measureFrom = started + streamMs;
+  const endAt = started + DURATION_S * 1000;
+  const ttfts = [];
+  let frames = 0;
+  const sampler = setInterval(sample, 1000);
+  const client = async (index) => {
+    await new Promise((resolve) => setTimeout(resolve, (index * streamMs) / STREAMS));
+    while (performance.now() < endAt) {
+      const at = performance.now();
+      const result = await call();
+      frames += result.frames;
+      if (at >= measureFrom) ttfts.push(result.ttft);
+    }
+  };
+  await Promise.all(Array.from({ length: STREAMS }, (_, index) => client(index)));
+  clearInterval(sampler);
+  return { ttfts, frames, seconds: (performance.now() - started) / 1000 };
+}
+
 function rssBytes(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
@@ -162,32 +193,24 @@ async function main() {
     for (let i = 0; i < 3; i++)
       await Promise.all(Array.from({ length: 50 }, () => Promise.all([direct(), viaAgentry()])));
 
-    const directTtft = [];
-    const agentryTtft = [];
-    let events = 0;
-    let agentrySeconds = 0;
+    const idle = rssBytes(app.child.pid);
     let memoryPerStream = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const d = await Promise.all(Array.from({ length: STREAMS }, direct));
-      directTtft.push(...d.map((r) => r.ttft));
-      const before = rssBytes(app.child.pid);
-      const started = performance.now();
-      const pending = Promise.all(Array.from({ length: STREAMS }, viaAgentry));
-      // Halfway through the streams all of them are open.
-      await new Promise((resolve) => setTimeout(resolve, (TOKENS * TOKEN_MS) / 2));
-      memoryPerStream = Math.max(memoryPerStream, (rssBytes(app.child.pid) - before) / STREAMS);
-      const results = await pending;
-      agentrySeconds += (performance.now() - started) / 1000;
-      events += results.reduce((sum, r) => sum + r.frames, 0);
-      agentryTtft.push(...results.map((r) => r.ttft));
-    }
+    const agentry = await closedLoop(viaAgentry, () => {
+      memoryPerStream = Math.max(memoryPerStream, (rssBytes(app.child.pid) - idle) / STREAMS);
+    });
+    const directRun = await closedLoop(direct, () => undefined);
+    const directTtft = directRun.ttfts;
+    const agentryTtft = agentry.ttfts;
+    const events = agentry.frames;
+    const agentrySeconds = agentry.seconds;
     const directSummary = summary(directTtft);
     const agentrySummary = summary(agentryTtft);
     const result = {
       streams: STREAMS,
       tokens: TOKENS,
       token_ms: TOKEN_MS,
-      rounds: ROUNDS,
+      duration_s: DURATION_S,
+      chats: { agentry: agentryTtft.length, direct: directTtft.length },
       ttft_ms: { direct: directSummary, agentry: agentrySummary },
       added_ttft_ms: {
         p50: Math.round((agentrySummary.p50 - directSummary.p50) * 100) / 100,

@@ -17,6 +17,7 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 /**
  * Starts Agentry. `env` adds or overrides settings (e.g. WEB_CONCURRENCY); `core` pins it (null:
  * no pinning). Request logs are off by default (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
+ * BENCH_CPU_PROF_DIR profiles the server (open the .cpuprofile in Chrome DevTools).
  */
 async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = {}) {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm run bench does)`);
@@ -39,7 +40,9 @@ async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = 
     LOG_PRETTY: 'false',
     ...env,
   };
-  const { child, output } = spawnNode(core, MAIN, [], childEnv);
+  const profile = process.env.BENCH_CPU_PROF_DIR;
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const { child, output } = spawnNode(core, MAIN, [], childEnv, nodeArgs);
   const baseUrl = `http://127.0.0.1:${port}`;
   const app = {
     baseUrl,

@@ -37,9 +37,12 @@ async function waitForOk(url, child, output, timeoutMs = 60_000) {
   throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output()}`);
 }
 
-/** Spawns `node <script> ...args` pinned to `core`, keeping the last output for error messages. */
-function spawnNode(core, script, args, env) {
-  const { command, args: argv } = pinned(core, process.execPath, [script, ...args]);
+/**
+ * Spawns `node [...nodeArgs] <script> ...args` pinned to `core`, keeping the last output for error
+ * messages.
+ */
+function spawnNode(core, script, args, env, nodeArgs = []) {
+  const { command, args: argv } = pinned(core, process.execPath, [...nodeArgs, script, ...args]);
   const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (chunk) => {
