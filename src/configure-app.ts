@@ -110,8 +110,8 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   app.disable('x-powered-by');
   // ETags are set explicitly where they carry meaning; Express's weak body hashes would not.
   app.set('etag', false);
-  // First of all: cache hits of the execution services' config read leave from here.
-  app.use(app.get(InternalConfigFastPath).middleware);
+  // First of all, ahead of Express: cache hits of the execution services' config read.
+  app.get(InternalConfigFastPath).mount(app.getHttpServer());
   app.use(requestContextMiddleware);
   app.use(httpMetricsMiddleware);
   const strict = helmet();

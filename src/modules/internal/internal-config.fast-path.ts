@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   API_KEY_AUTHENTICATOR,
   API_KEY_PREFIX,
@@ -41,25 +41,39 @@ export class InternalConfigFastPath {
   ) {}
 
   /**
-   * Mount first, ahead of every other middleware: on a hit it also does their share of the work
-   * that this answer needs (the request id header and the request metric).
+   * Puts the fast path in front of the server's request handler (Express): a hit is answered
+   * before Express sees the request, so it also does their share of the work this answer needs
+   * (the request id header and the request metric); anything else goes on to Express untouched.
    */
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method !== 'GET' || !req.url.startsWith(PREFIX)) return next();
+  mount(server: Server): void {
+    const handlers = server.listeners('request') as Array<
+      (req: IncomingMessage, res: ServerResponse) => void
+    >;
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.serve(req, res)) return;
+      for (const handler of handlers) handler.call(server, req, res);
+    });
+  }
+
+  /** Answers a cache hit and returns true; false (nothing written) for anything else. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '';
+    if (req.method !== 'GET' || !url.startsWith(PREFIX)) return false;
     const started = process.hrtime.bigint();
-    const queryAt = req.url.indexOf('?');
-    const match = CONFIG_PATH.exec(queryAt < 0 ? req.url : req.url.slice(0, queryAt));
+    const queryAt = url.indexOf('?');
+    const match = CONFIG_PATH.exec(queryAt < 0 ? url : url.slice(0, queryAt));
     const key = this.presentedKey(req);
-    const query = queryAt < 0 ? {} : this.query(req.url.slice(queryAt + 1));
-    if (!match || !key || !query) return next();
+    const query = queryAt < 0 ? {} : this.query(url.slice(queryAt + 1));
+    if (!match || !key || !query) return false;
     let idOrName: string;
     try {
       idOrName = decodeURIComponent(match[1]);
     } catch {
-      return next(); // a malformed escape: the full route answers it
+      return false; // a malformed escape: the full route answers it
     }
     const cached = this.find(idOrName, key, query);
-    if (!cached) return next();
+    if (!cached) return false;
     sendCachedJson(req, res, cached, {
       'X-Request-Id': requestIdFor(req),
       'X-Content-Type-Options': 'nosniff',
@@ -67,7 +81,8 @@ export class InternalConfigFastPath {
     (res.statusCode === 304 ? OBSERVE_304 : OBSERVE_200).observe(
       Number(process.hrtime.bigint() - started) / 1e9,
     );
-  };
+    return true;
+  }
 
   /**
    * The cached answer, when the key is a tenant service key allowed to read it, all from memory:
@@ -82,7 +97,7 @@ export class InternalConfigFastPath {
     return this.resolved.peek(tenant.id, idOrName, query, identity.allowSecrets);
   }
 
-  private presentedKey(req: Request): string | undefined {
+  private presentedKey(req: IncomingMessage): string | undefined {
     const header = req.headers['x-api-key'];
     if (typeof header === 'string') return header;
     const authorization = req.headers.authorization;

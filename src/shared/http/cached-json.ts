@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface CachedJson {
   body: Buffer;
@@ -11,8 +11,8 @@ export interface CachedJson {
  * are added to them.
  */
 export function sendCachedJson(
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   cached: CachedJson,
   extraHeaders: Record<string, string> = {},
 ): void {

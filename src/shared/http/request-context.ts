@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -18,7 +19,7 @@ export function currentRequestContext(): RequestContext | undefined {
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** The request's `X-Request-Id` when it is a sane token, otherwise a new one. */
-export function requestIdFor(req: Request): string {
+export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
   return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
