@@ -10,6 +10,7 @@
  * that each request of the mix can build its own body (a distinct update every time).
  */
 const http = require('node:http');
+const { URL } = require('node:url');
 const { execFile } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
@@ -23,11 +24,12 @@ const START_RATE = Number(process.env.LOAD_START_RATE || 50);
 const RATE_FACTOR = Number(process.env.LOAD_RATE_FACTOR || 1.4);
 const P99_LIMIT_MS = 100;
 /**
- * Few connections: autocannon paces each connection to its share of the overall rate, and with 50
- * connections at a few hundred req/s its latencies were pacing artifacts (p99 in seconds for reads
- * that take milliseconds at 10 connections).
+ * Up to this many connections at once. Requests go out evenly spaced (open loop), not in
+ * autocannon's way: its rate limiter lets each connection send its quota for a second back to
+ * back when the second starts, so at R req/s the server sees a burst of R requests once a second
+ * and the p99 measured is that of the burst.
  */
-const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS || 10);
+const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS || 64);
 const AGENTS = 20;
 const UPSTREAM_TOKENS = 5;
 
@@ -90,52 +92,86 @@ function mixer(options) {
   };
 }
 
-/** Worker mode: one autocannon run at a fixed overall rate; prints the result and per-kind counts. */
+/**
+ * Worker mode: requests of the mix at `rate` per second, evenly spaced, for `seconds`. Latency is
+ * counted from when a request was due, so a server (or a connection pool) falling behind shows
+ * as latency instead of quietly lowering the rate. Prints per-kind counts and percentiles.
+ */
 function worker(options) {
-  const autocannon = require('autocannon');
-  const counts = {};
-  const latencies = {};
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const url = new URL(options.baseUrl);
   const next = mixer(options);
-  // One request at a time per connection: from building a request to its response is its latency.
-  const requests = [
-    {
-      setupRequest: (req, context) => {
-        const { kind, ...request } = next();
-        context.kind = kind;
-        context.sentAt = performance.now();
-        return { ...req, ...request };
+  const counts = {};
+  const all = [];
+  let errors = 0;
+  let done = 0;
+  const total = Math.round(options.rate * options.seconds);
+  const send = (due) => {
+    const { kind, method, path, headers, body } = next();
+    const entry = (counts[kind] ??= { total: 0, non2xx: 0, latencies: [] });
+    const finish = (status) => {
+      const latency = performance.now() - due;
+      entry.total++;
+      if (status < 200 || status >= 300) entry.non2xx++;
+      entry.latencies.push(latency);
+      all.push(latency);
+      if (++done === total) report();
+    };
+    const req = http.request(
+      { host: url.hostname, port: url.port, method, path, agent, headers },
+      (res) => {
+        res.resume();
+        res.on('end', () => finish(res.statusCode));
+        res.on('error', () => finish(0));
       },
-      onResponse: (status, _body, context) => {
-        const entry = (counts[context.kind] ??= { total: 0, non2xx: 0 });
-        entry.total++;
-        if (status < 200 || status >= 300) entry.non2xx++;
-        (latencies[context.kind] ??= []).push(performance.now() - context.sentAt);
-      },
-    },
-  ];
-  autocannon(
-    {
-      url: options.baseUrl,
-      connections: CONNECTIONS,
-      duration: options.seconds,
-      overallRate: options.rate,
-      requests,
-    },
-    (error, result) => {
-      if (error) {
-        console.error(error.message);
-        process.exit(1);
-      }
-      for (const [kind, values] of Object.entries(latencies)) {
-        values.sort((a, b) => a - b);
-        const at = (p) =>
-          Math.round(values[Math.min(values.length - 1, Math.floor(p * values.length))] * 10) / 10;
-        counts[kind].p50 = at(0.5);
-        counts[kind].p99 = at(0.99);
-      }
-      process.stdout.write(JSON.stringify({ result, counts }));
-    },
-  );
+    );
+    req.on('error', () => {
+      errors++;
+      finish(0);
+    });
+    req.end(body);
+  };
+  const started = performance.now();
+  let sent = 0;
+  const tick = () => {
+    const now = performance.now();
+    while (sent < total && started + (sent * 1000) / options.rate <= now) {
+      send(started + (sent * 1000) / options.rate);
+      sent++;
+    }
+    if (sent < total) setTimeout(tick, 1);
+  };
+  const percentile = (values, p) => {
+    values.sort((x, y) => x - y);
+    return Math.round(values[Math.min(values.length - 1, Math.floor(p * values.length))] * 10) / 10;
+  };
+  function report() {
+    const seconds = (performance.now() - started) / 1000;
+    const byKind = {};
+    let non2xx = 0;
+    for (const [kind, entry] of Object.entries(counts)) {
+      non2xx += entry.non2xx;
+      byKind[kind] = {
+        total: entry.total,
+        non2xx: entry.non2xx,
+        p50: percentile(entry.latencies, 0.5),
+        p99: percentile(entry.latencies, 0.99),
+      };
+    }
+    process.stdout.write(
+      JSON.stringify({
+        rps: done / seconds,
+        p50: percentile(all, 0.5),
+        p99: percentile(all, 0.99),
+        requests: done,
+        non2xx: non2xx - errors,
+        errors,
+        counts: byKind,
+      }),
+    );
+    agent.destroy();
+  }
+  tick();
 }
 
 function runLoad(options) {
@@ -147,17 +183,8 @@ function runLoad(options) {
   return new Promise((resolve, reject) => {
     execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`load worker failed: ${stderr || error.message}`));
-      const { result, counts } = JSON.parse(stdout);
-      resolve({
-        rate: options.rate,
-        rps: result.requests.average,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        requests: result.requests.total,
-        non2xx: result.non2xx,
-        errors: result.errors + result.timeouts,
-        counts,
-      });
+      const result = JSON.parse(stdout);
+      resolve({ rate: options.rate, ...result });
     });
   });
 }
@@ -268,7 +295,7 @@ async function main() {
       runs.push({ ...row, rss_mb_before: before, rss_mb_after: rssMb(app.child.pid) });
     }
 
-    console.log(`\nMixed load at ${best} req/s (${CONNECTIONS} connections, ${SECONDS} s per run)`);
+    console.log(`\nMixed load at ${best} req/s (evenly spaced, up to ${CONNECTIONS} connections, ${SECONDS} s per run)`);
     console.log('run  req/s   p50 ms  p99 ms  failed  RSS before -> after (MB)  internal/admin/update/chat');
     runs.forEach((r, i) => {
       const c = (k) =>
