@@ -117,14 +117,11 @@ function worker(options) {
       all.push(latency);
       if (++done === total) report();
     };
-    const req = http.request(
-      { host: url.hostname, port: url.port, method, path, agent, headers },
-      (res) => {
-        res.resume();
-        res.on('end', () => finish(res.statusCode));
-        res.on('error', () => finish(0));
-      },
-    );
+    const req = http.request({ host: url.hostname, port: url.port, method, path, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => finish(res.statusCode));
+      res.on('error', () => finish(0));
+    });
     req.on('error', () => {
       errors++;
       finish(0);
@@ -295,7 +292,9 @@ async function main() {
       runs.push({ ...row, rss_mb_before: before, rss_mb_after: rssMb(app.child.pid) });
     }
 
-    console.log(`\nMixed load at ${best} req/s (evenly spaced, up to ${CONNECTIONS} connections, ${SECONDS} s per run)`);
+    console.log(
+      `\nMixed load at ${best} req/s (evenly spaced, up to ${CONNECTIONS} connections, ${SECONDS} s per run)`,
+    );
     console.log('run  req/s   p50 ms  p99 ms  failed  RSS before -> after (MB)  internal/admin/update/chat');
     runs.forEach((r, i) => {
       const c = (k) =>
