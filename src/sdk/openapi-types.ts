@@ -2006,6 +2006,12 @@ export interface components {
       /** @description Free tags. */
       tags?: string[];
     };
+    ChatResponseDto: {
+      run_id: string;
+      session_id: string;
+      response: string;
+      metrics: components['schemas']['RunMetricsDto'];
+    };
     ChatRequestDto: {
       /** @description The agent's id (or name). */
       agent_id: string;
@@ -2031,12 +2037,6 @@ export interface components {
        * @enum {string}
        */
       on_disconnect?: 'continue' | 'cancel';
-    };
-    ChatResponseDto: {
-      run_id: string;
-      session_id: string;
-      response: string;
-      metrics: components['schemas']['RunMetricsDto'];
     };
     CheckpointResponseDto: {
       id: string;
@@ -5920,7 +5920,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/event-stream': string;
+        };
       };
       /** @description Invalid request: details name each field */
       400: {
@@ -5937,7 +5939,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Requires permission `run:read` */
@@ -5946,7 +5948,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Not found in your tenant */
@@ -5964,7 +5966,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
     };
@@ -6355,7 +6357,7 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ChatResponseDto'];
-          'text/event-stream': components['schemas']['ChatResponseDto'];
+          'text/event-stream': string;
         };
       };
       /** @description Invalid request: details name each field */
@@ -6374,7 +6376,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Requires permission `agent:execute` */
@@ -6384,7 +6385,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
       /** @description Not found in your tenant */
@@ -6421,7 +6421,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
-          'text/event-stream': components['schemas']['ErrorEnvelopeDto'];
         };
       };
     };

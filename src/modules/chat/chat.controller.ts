@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
 import { Permission } from '../../shared/auth/permissions';
@@ -27,8 +27,14 @@ export class ChatController {
   @Post()
   @HttpCode(200)
   @RequirePermission(Permission.AgentExecute)
-  @ApiProduces('application/json', 'text/event-stream')
-  @ApiOkResponse({ type: ChatResponseDto, description: 'JSON, or text/event-stream when stream is true' })
+  @ApiExtraModels(ChatResponseDto)
+  @ApiOkResponse({
+    description: 'JSON, or text/event-stream when stream is true',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(ChatResponseDto) } },
+      'text/event-stream': { schema: { type: 'string' } },
+    },
+  })
   @ApiErrors(400, 404, 409, 422)
   async chat(
     @CurrentTenant() principal: TenantPrincipal,

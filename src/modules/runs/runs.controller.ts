@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
 import { Permission } from '../../shared/auth/permissions';
@@ -69,9 +69,11 @@ export class RunsController {
    */
   @Get(':id/stream')
   @RequirePermission(Permission.RunRead)
-  @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last seq you received' })
-  @ApiOkResponse({ description: 'text/event-stream of run events' })
+  @ApiOkResponse({
+    description: 'text/event-stream of run events',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
   @ApiErrors(400, 404)
   streamRun(
     @CurrentTenant() principal: TenantPrincipal,

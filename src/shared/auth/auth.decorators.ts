@@ -1,13 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import {
-  ApiExtension,
-  ApiForbiddenResponse,
-  ApiSecurity,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ErrorEnvelopeDto } from '../errors/error-envelope.dto';
+import { ApiErrorResponse } from '../http/api-error-responses.decorator';
 import { Permission } from './permissions';
 import type { Principal, TenantPrincipal } from './principal';
 
@@ -23,12 +17,10 @@ export function RequirePermission(permission: Permission): MethodDecorator & Cla
     SetMetadata(PERMISSION_KEY, permission),
     ApiSecurity('bearer'),
     ApiSecurity('api-key'),
-    ApiUnauthorizedResponse({
-      description: 'Missing, invalid or expired credentials',
-      type: ErrorEnvelopeDto,
-    }),
-    ApiForbiddenResponse({ description: `Requires permission \`${permission}\``, type: ErrorEnvelopeDto }),
-    ApiTooManyRequestsResponse({ description: 'Rate limit of the tenant exceeded', type: ErrorEnvelopeDto }),
+    // JSON whatever the route produces (a stream's errors are JSON envelopes too).
+    ApiErrorResponse(401, 'Missing, invalid or expired credentials'),
+    ApiErrorResponse(403, `Requires permission \`${permission}\``),
+    ApiErrorResponse(429, 'Rate limit of the tenant exceeded'),
     ApiExtension('x-permission', permission),
   );
 }
