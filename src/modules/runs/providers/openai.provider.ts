@@ -40,6 +40,7 @@ export class OpenAiProvider implements ModelProvider {
   private readonly clients = new Map<string, OpenAI>();
 
   async complete(call: ModelCall): Promise<ModelTurn> {
+    call.signal.throwIfAborted();
     const spec = call.model;
     const client = this.client(spec);
     const tools: ChatCompletionTool[] = call.tools.map((tool) => ({
@@ -52,12 +53,21 @@ export class OpenAiProvider implements ModelProvider {
     let finishReason: string | null = null;
     let chunks = 0;
     const timeoutMs = spec.timeout_ms ?? DEFAULT_TIMEOUT_MS;
-    // An idle timeout: no byte from the model for timeout_ms fails the call, even mid-stream.
-    const idle = new AbortController();
-    let timer = setTimeout(() => idle.abort(), timeoutMs);
+    // One controller for the SDK, aborted by the run's cancel or by an idle timeout (no byte from
+    // the model for timeout_ms, even mid-stream). Not AbortSignal.any: the SDK leaves its listener
+    // on the signal it is given, and on Node 20 a composite signal with a listener is never freed.
+    const abort = new AbortController();
+    let idle = false;
+    const expire = () => {
+      idle = true;
+      abort.abort();
+    };
+    const cancel = () => abort.abort(call.signal.reason);
+    call.signal.addEventListener('abort', cancel, { once: true });
+    let timer = setTimeout(expire, timeoutMs);
     const touch = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => idle.abort(), timeoutMs);
+      timer = setTimeout(expire, timeoutMs);
     };
     try {
       const stream = await client.chat.completions.create(
@@ -75,7 +85,7 @@ export class OpenAiProvider implements ModelProvider {
             ? { max_tokens: spec.max_tokens ?? call.run.maxTokens }
             : {}),
         },
-        { signal: AbortSignal.any([call.signal, idle.signal]) },
+        { signal: abort.signal },
       );
       for await (const chunk of stream) {
         touch();
@@ -104,15 +114,15 @@ export class OpenAiProvider implements ModelProvider {
       }
       // The SDK ends the iteration quietly when its signal aborts: a cut-off answer is not an answer.
       call.signal.throwIfAborted();
-      idle.signal.throwIfAborted();
+      if (idle) throw new APIUserAbortError();
     } catch (error) {
       if (call.signal.aborted) throw error;
-      if (idle.signal.aborted)
-        throw new ModelError(`model request timed out after ${timeoutMs} ms without data`);
+      if (idle) throw new ModelError(`model request timed out after ${timeoutMs} ms without data`);
       if (error instanceof APIUserAbortError) throw error;
       throw new ModelError(describe(error));
     } finally {
       clearTimeout(timer);
+      call.signal.removeEventListener('abort', cancel);
     }
     const toolCalls = [...calls.entries()]
       .sort(([a], [b]) => a - b)
