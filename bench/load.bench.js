@@ -1,4 +1,5 @@
 'use strict';
+/* global fetch -- built into Node 20; the lint config lists only a few Node globals */
 /**
  * Mixed load on one instance: 80% internal config reads (service key), 10% admin reads, 5% agent
  * updates (each a new version, audit row and outbox event), 5% streamed chats against a local
@@ -104,6 +105,7 @@ function worker(options) {
   const counts = {};
   const all = [];
   let errors = 0;
+  const errorCodes = {};
   let done = 0;
   const total = Math.round(options.rate * options.seconds);
   const send = (due) => {
@@ -122,8 +124,9 @@ function worker(options) {
       res.on('end', () => finish(res.statusCode));
       res.on('error', () => finish(0));
     });
-    req.on('error', () => {
+    req.on('error', (error) => {
       errors++;
+      errorCodes[error.code ?? error.message] = (errorCodes[error.code ?? error.message] ?? 0) + 1;
       finish(0);
     });
     req.end(body);
@@ -163,6 +166,7 @@ function worker(options) {
         requests: done,
         non2xx: non2xx - errors,
         errors,
+        error_codes: errorCodes,
         counts: byKind,
       }),
     );
@@ -209,6 +213,22 @@ function startUpstream() {
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024);
+}
+
+/**
+ * The server's own view from /metrics: event-loop delay since the last scrape (prom-client resets
+ * its histogram on each collection) and time spent in garbage collection so far, by kind.
+ */
+async function serverStats(app) {
+  const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  const value = (pattern) => Number(pattern.exec(text)?.[1] ?? NaN);
+  const ms = (seconds) => Math.round(seconds * 10_000) / 10;
+  return {
+    event_loop_delay_p99_ms: ms(value(/^nodejs_eventloop_lag_p99_seconds (\S+)/m)),
+    event_loop_delay_max_ms: ms(value(/^nodejs_eventloop_lag_max_seconds (\S+)/m)),
+    gc_major_ms_total: ms(value(/^nodejs_gc_duration_seconds_sum\{kind="major"\} (\S+)/m)),
+    gc_major_count_total: value(/^nodejs_gc_duration_seconds_count\{kind="major"\} (\S+)/m),
+  };
 }
 
 /** The kinds of object whose live bytes grew most between two heap summaries. */
@@ -307,7 +327,9 @@ async function main() {
       for (let i = 0; i < RUNS; i++) {
         await sleep(5_000);
         const before = rssMb(app.child.pid);
+        await serverStats(app); // starts the event-loop delay histogram afresh
         const row = await runLoad({ ...base, rate: best, seconds: SECONDS });
+        const server = await serverStats(app);
         await sleep(2_000);
         const after = rssMb(app.child.pid);
         heaps.push(await app.heap());
@@ -317,6 +339,7 @@ async function main() {
           rss_mb_after: after,
           heap_mb_before: heaps[i].mb,
           heap_mb_after: heaps[i + 1].mb,
+          server,
         });
         if (!holds(runs[i]) && !process.env.LOAD_RATE) break;
       }
@@ -332,14 +355,14 @@ async function main() {
       `\nMixed load at ${best} req/s (evenly spaced, up to ${CONNECTIONS} connections, ${SECONDS} s per run)`,
     );
     console.log(
-      'run  req/s   p50 ms  p99 ms  failed  RSS before -> after, heap after GC before -> after (MB)  internal/admin/update/chat',
+      'run  req/s   p50 ms  p99 ms  failed  RSS before -> after, heap after GC before -> after (MB), event-loop delay  internal/admin/update/chat',
     );
     runs.forEach((r, i) => {
       const c = (k) =>
         `${r.counts[k]?.total ?? 0}${r.counts[k]?.non2xx ? ` (${r.counts[k].non2xx} non-2xx)` : ''}`;
       console.log(
-        `${i + 1}    ${Math.round(r.rps).toString().padEnd(7)} ${String(r.p50).padEnd(7)} ${String(r.p99).padEnd(7)} ${String(r.non2xx + r.errors).padEnd(7)} ${r.rss_mb_before} -> ${r.rss_mb_after}, ${r.heap_mb_before} -> ${r.heap_mb_after}`.padEnd(
-          96,
+        `${i + 1}    ${Math.round(r.rps).toString().padEnd(7)} ${String(r.p50).padEnd(7)} ${String(r.p99).padEnd(7)} ${String(r.non2xx + r.errors).padEnd(7)} ${r.rss_mb_before} -> ${r.rss_mb_after}, ${r.heap_mb_before} -> ${r.heap_mb_after}, loop max ${r.server.event_loop_delay_max_ms} ms`.padEnd(
+          112,
         ) + `${c('internal')}/${c('admin')}/${c('update')}/${c('chat')}`,
       );
     });

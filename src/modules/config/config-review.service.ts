@@ -1,4 +1,5 @@
-import { canonicalHash } from '../../shared/canonical-json';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../shared/canonical-json';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 import type { EntityManager } from 'typeorm';
@@ -14,6 +15,8 @@ import { ComponentsRepository } from './components.repository';
 import { reviewCacheRequests } from '../../shared/metrics/metrics';
 
 const MAX_ENTRIES = 10_000;
+/** Most reviews find nothing: their entries share one empty list. */
+const NO_FINDINGS: Finding[] = [];
 /** Tools execution services run by name without a component. */
 const BUILTIN_TOOLS = new Set(['calculator', 'current_time']);
 const SEVERITIES: FindingSeverity[] = ['error', 'warning', 'info'];
@@ -79,7 +82,12 @@ export class ConfigReviewService {
     config: Record<string, unknown>,
     manager?: EntityManager,
   ): Promise<Finding[]> {
-    const key = `${tenantId}|${kind}|${canonicalHash(config)}`;
+    // One digest (43 characters) per entry, not the three parts joined: at 10,000 entries the
+    // cache's size is mostly its keys.
+    const key = createHash('sha256')
+      .update(`${tenantId}|${kind}|`)
+      .update(canonicalJson(config), 'utf8')
+      .digest('base64url');
     const cached = this.cache.get(key);
     if (cached) {
       this.hits++;
@@ -92,7 +100,7 @@ export class ConfigReviewService {
     reviewCacheRequests.inc({ result: 'miss' });
     return this.run(tenantId, kind, config, manager).then(({ findings, cacheable }) => {
       if (cacheable) {
-        this.cache.set(key, findings);
+        this.cache.set(key, findings.length ? findings : NO_FINDINGS);
         while (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
       }
       return findings.map((finding) => ({ ...finding }));
