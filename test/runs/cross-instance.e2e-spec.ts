@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
 import { SseClient } from '../helpers/sse-client';
@@ -47,6 +48,46 @@ describe('runs across instances', () => {
       onA.events.slice(4).map((e) => [e.id, e.event, dataOf(e)]),
     );
     expect(textOf(onA.events)).toBe(WORDS.join(''));
+  });
+
+  it('events go on the bus only once another instance follows the run', async () => {
+    const watcher = new Redis(process.env.AGENTRY_TEST_REDIS_URL as string);
+    const published = new Map<string, number>();
+    watcher.on('pmessage', (_pattern: string, channel: string) => {
+      const runId = channel.slice(channel.lastIndexOf(':') + 1);
+      published.set(runId, (published.get(runId) ?? 0) + 1);
+    });
+    await watcher.psubscribe(`${a.settings.redisPrefix}run-events:*`);
+    try {
+      upstream.respondWith(() => ({ chunks: WORDS, chunkDelayMs: 20 }));
+      const agent = await openAiAgent(a, tenant, upstream.baseUrl);
+      const chat = () =>
+        postSse(
+          `${a.url}/api/v1/chat`,
+          { Authorization: operator },
+          { agent_id: agent.id, message: 'x', stream: true },
+        );
+      // Streamed by the instance that executes it: nothing for the bus.
+      const alone = await chat();
+      await alone.body();
+      const aloneId = dataOf(alone.events[0]).run_id as string;
+      expect(textOf(alone.events)).toBe(WORDS.join(''));
+
+      // Followed through B: B announces its interest and A publishes what follows.
+      const followed = await chat();
+      await followed.waitFor(3);
+      const followedId = dataOf(followed.events[0]).run_id as string;
+      const onB = await SseClient.open(`${b.url}/api/v1/runs/${followedId}/stream`, {
+        Authorization: operator,
+      });
+      await Promise.all([followed.body(), onB.body()]);
+      expect(textOf(onB.events)).toBe(WORDS.join(''));
+      expect(onB.events.map((e) => Number(e.id))).toEqual(onB.events.map((_, i) => i + 1));
+      expect(published.get(aloneId)).toBeUndefined();
+      expect(published.get(followedId)).toBeGreaterThan(0);
+    } finally {
+      watcher.disconnect();
+    }
   });
 
   it('cancel through B reaches the run executing on A, which aborts its upstream call', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { MessageBus } from '../../shared/events/message-bus';
 import type { RunEvent } from './run-events.repository';
 
@@ -10,27 +10,74 @@ interface BusBatch {
   events: RunEvent[];
 }
 
+interface Interest {
+  instance: string;
+  runs: string[];
+}
+
 const channelOf = (runId: string) => `run-events:${runId}`;
+const INTEREST_CHANNEL = 'run-interest';
+/** A following instance repeats its interest this often; the executing one forgets it after the TTL. */
+const INTEREST_REFRESH_MS = 5_000;
+const INTEREST_TTL_MS = 3 * INTEREST_REFRESH_MS;
 
 /**
  * Live run events on this instance and across instances. An executing run hands its events to
- * local listeners at once (no round trip), and publishes them on the bus for listeners elsewhere,
- * batched per tick. Listeners may see an event twice or not at all (bus delivery is best effort):
- * streams order by seq and fill gaps from the stored log.
+ * local listeners at once (no round trip). Other instances get them over the bus only when they
+ * asked: an instance following a run it does not execute subscribes to the run's channel and
+ * announces its interest (again every few seconds while it follows), and the executing instance
+ * publishes that run's events, batched per tick, while the interest is fresh. Runs this instance
+ * does not execute (a sweep, a cancel of a queued run) always publish. Listeners may see an event
+ * twice or not at all (bus delivery is best effort, and events before an interest arrives are not
+ * sent): streams order by seq and fill gaps from the stored log.
  */
 @Injectable()
-export class RunEventHub {
+export class RunEventHub implements OnModuleDestroy {
   readonly instanceId = randomUUID();
   private readonly listeners = new Map<string, Set<RunEventListener>>();
   private readonly unsubscribers = new Map<string, () => void>();
   private readonly outgoing = new Map<string, RunEvent[]>();
+  /** Runs executing here. */
+  private readonly executing = new Set<string>();
+  /** Runs other instances follow, with when their interest lapses. */
+  private readonly interested = new Map<string, number>();
   private flushScheduled = false;
+  private readonly stopInterest: () => void;
+  private readonly refresh: NodeJS.Timeout;
 
-  constructor(private readonly bus: MessageBus) {}
+  constructor(private readonly bus: MessageBus) {
+    this.stopInterest = this.bus.subscribe(INTEREST_CHANNEL, (payload) => {
+      const interest = payload as Interest;
+      if (interest.instance === this.instanceId || !Array.isArray(interest.runs)) return;
+      const until = Date.now() + INTEREST_TTL_MS;
+      for (const runId of interest.runs) this.interested.set(runId, until);
+    });
+    this.refresh = setInterval(() => this.refreshInterest(), INTEREST_REFRESH_MS).unref();
+  }
 
-  /** Delivers events of a run executed here, locally now and to other instances on the next tick. */
+  onModuleDestroy(): void {
+    clearInterval(this.refresh);
+    this.stopInterest();
+  }
+
+  /**
+   * Marks a run as executing here until the returned function is called: its listeners here need
+   * no bus, and its events go on the bus only for instances that announced interest.
+   */
+  execute(runId: string): () => void {
+    this.executing.add(runId);
+    return () => {
+      this.executing.delete(runId);
+      this.interested.delete(runId);
+      // Still followed here (a paused run's stream): whoever executes it next is elsewhere, maybe.
+      if (this.listeners.has(runId)) this.follow(runId);
+    };
+  }
+
+  /** Delivers events of a run, locally now and to other instances on the next tick. */
   publish(runId: string, events: RunEvent[]): void {
     this.deliver(runId, events);
+    if (this.executing.has(runId) && !((this.interested.get(runId) ?? 0) > Date.now())) return;
     const pending = this.outgoing.get(runId);
     if (pending) pending.push(...events);
     else this.outgoing.set(runId, [...events]);
@@ -45,13 +92,7 @@ export class RunEventHub {
     if (!set) {
       set = new Set();
       this.listeners.set(runId, set);
-      this.unsubscribers.set(
-        runId,
-        this.bus.subscribe(channelOf(runId), (payload) => {
-          const batch = payload as BusBatch;
-          if (batch.instance !== this.instanceId) this.deliver(runId, batch.events);
-        }),
-      );
+      if (!this.executing.has(runId)) this.follow(runId);
     }
     set.add(listener);
     return () => {
@@ -62,6 +103,33 @@ export class RunEventHub {
         this.unsubscribers.delete(runId);
       }
     };
+  }
+
+  /** Subscribes to a run executed elsewhere and tells the instances so. */
+  private follow(runId: string): void {
+    if (this.unsubscribers.has(runId)) return;
+    this.unsubscribers.set(
+      runId,
+      this.bus.subscribe(channelOf(runId), (payload) => {
+        const batch = payload as BusBatch;
+        if (batch.instance !== this.instanceId) this.deliver(runId, batch.events);
+      }),
+    );
+    this.announce([runId]);
+  }
+
+  private announce(runs: string[]): void {
+    if (runs.length === 0) return;
+    // Best effort: without it the follower still gets every event, from the stored log.
+    this.bus
+      .publish(INTEREST_CHANNEL, { instance: this.instanceId, runs } satisfies Interest)
+      .catch(() => undefined);
+  }
+
+  private refreshInterest(): void {
+    this.announce([...this.unsubscribers.keys()]);
+    const now = Date.now();
+    for (const [runId, until] of this.interested) if (until <= now) this.interested.delete(runId);
   }
 
   private deliver(runId: string, events: RunEvent[]): void {

@@ -190,9 +190,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       done: Promise.resolve(),
     };
     this.executions.set(run.id, execution);
+    const executed = this.hub.execute(run.id);
     execution.done = this.execute(execution, state, resumed)
       .catch((error: Error) => this.logger.error({ err: error, runId: run.id }, 'run execution crashed'))
       .finally(() => {
+        executed();
         this.executions.delete(run.id);
         void this.startNextQueued(run);
       });
