@@ -15,7 +15,6 @@ import { RunEventLog } from './run-event-log';
 import { RunEventWriter } from './run-event-writer';
 import { RunEntity, RunIntent, RunMetrics } from './run.entity';
 import { RunEvent, RunEventsRepository } from './run-events.repository';
-import { RunStepsRepository } from './run-steps.repository';
 import { RunsRepository, SettledValues } from './runs.repository';
 import { knowledgeFor } from './knowledge/knowledge-retrieval';
 import { ToolRunner } from './tools/tool-runner';
@@ -77,7 +76,6 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly runs: RunsRepository,
     private readonly events: RunEventsRepository,
-    private readonly steps: RunStepsRepository,
     private readonly checkpoints: CheckpointsRepository,
     private readonly hub: RunEventHub,
     private readonly writer: RunEventWriter,
@@ -413,36 +411,21 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     metrics.total_tokens += stepMetrics.total_tokens;
     metrics.steps = stepNum;
     metrics.duration = elapsed();
-    // Three independent rows, written side by side; the events follow once all are stored.
-    const [, checkpoint] = await Promise.all([
-      this.steps.save(run.tenantId, {
-        runId: run.id,
-        stepNum,
-        type: 'llm_call',
-        messages: sent,
-        modelResponse: {
-          content: turn.content,
-          tool_calls: turn.toolCalls,
-          finish_reason: turn.finishReason,
-        },
-        toolCalls,
-        metrics: stepMetrics,
-      }),
-      this.checkpoints.create(run.tenantId, {
-        runId: run.id,
-        stepNum,
-        status: 'running',
-        messages,
-        metrics: { ...metrics },
-        agentConfig: run.config,
-        description: `after step ${stepNum}`,
-        tags: [],
-        kind: 'auto',
-      }),
-      this.runs.updateScoped(run.tenantId, { id: run.id }, { metrics: { ...metrics } }),
-    ]);
+    // The step row, its checkpoint and the run's metrics in one statement; the events follow.
+    const checkpointId = await this.runs.recordStep(run.tenantId, run.id, {
+      stepNum,
+      type: 'llm_call',
+      sent,
+      modelResponse: { content: turn.content, tool_calls: turn.toolCalls, finish_reason: turn.finishReason },
+      toolCalls,
+      stepMetrics,
+      messages,
+      runMetrics: { ...metrics },
+      agentConfig: run.config,
+      description: `after step ${stepNum}`,
+    });
     log.emit('step_completed', { run_id: run.id, step: stepNum, metrics: stepMetrics });
-    log.emit('checkpoint_created', { run_id: run.id, checkpoint_id: checkpoint.id, step: stepNum });
+    log.emit('checkpoint_created', { run_id: run.id, checkpoint_id: checkpointId, step: stepNum });
     return turn;
   }
 

@@ -33,6 +33,8 @@ export class RunStreamsService {
     let replaying = true;
     let reading = false;
     let lastActivity = Date.now();
+    // Set below; a stream leaves the hub with its final event, not when its socket closes later.
+    let detach: () => void = () => undefined;
 
     const deliver = () => {
       let event: RunEvent | undefined;
@@ -43,6 +45,7 @@ export class RunStreamsService {
         lastActivity = Date.now();
         if (FINAL_EVENTS.has(event.type)) {
           sse.close();
+          detach();
           return;
         }
       }
@@ -67,7 +70,7 @@ export class RunStreamsService {
       }
     };
 
-    const detach = this.hub.attach(runId, (events) => {
+    detach = this.hub.attach(runId, (events) => {
       for (const event of events) if (event.seq > last) pending.set(event.seq, event);
       if (replaying) return;
       deliver();

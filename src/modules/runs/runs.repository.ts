@@ -63,6 +63,22 @@ interface AdmissionRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A finished step: its row, and the checkpoint and run metrics after it (see `recordStep`). */
+export interface StepRecord {
+  stepNum: number;
+  type: string;
+  /** The messages sent to the model. */
+  sent: unknown[];
+  modelResponse: Record<string, unknown>;
+  toolCalls: unknown[];
+  stepMetrics: Record<string, number>;
+  /** The conversation after the step, for the checkpoint. */
+  messages: unknown[];
+  runMetrics: Record<string, number>;
+  agentConfig: Record<string, unknown>;
+  description: string;
+}
+
 @Injectable()
 export class RunsRepository extends TenantScopedRepository<RunEntity> {
   constructor(
@@ -217,6 +233,44 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     return moved.length > 0;
   }
 
+  /**
+   * What a finished step leaves behind, in one statement: the step row (replacing the one of the
+   * same number, as after a restore), the automatic checkpoint and the run's metrics so far.
+   * Answers the checkpoint's id.
+   */
+  async recordStep(tenantId: string, runId: string, step: StepRecord): Promise<string> {
+    const rows = (await this.dataSource.query(
+      `WITH step AS (
+         INSERT INTO run_steps (run_id, step_num, tenant_id, type, messages, model_response, tool_calls, metrics)
+         VALUES ($2, $3, $1, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb)
+         ON CONFLICT (run_id, step_num) DO UPDATE SET type = EXCLUDED.type, messages = EXCLUDED.messages,
+           model_response = EXCLUDED.model_response, tool_calls = EXCLUDED.tool_calls,
+           metrics = EXCLUDED.metrics
+       ), run AS (
+         UPDATE runs SET metrics = $10::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2
+       )
+       INSERT INTO checkpoints (tenant_id, run_id, step_num, status, messages, metrics, agent_config,
+                                description, tags, kind)
+       VALUES ($1, $2, $3, 'running', $9::jsonb, $10::jsonb, $11::jsonb, $12, '[]'::jsonb, 'auto')
+       RETURNING id`,
+      [
+        tenantId,
+        runId,
+        step.stepNum,
+        step.type,
+        JSON.stringify(step.sent),
+        JSON.stringify(step.modelResponse),
+        JSON.stringify(step.toolCalls),
+        JSON.stringify(step.stepMetrics),
+        JSON.stringify(step.messages),
+        JSON.stringify(step.runMetrics),
+        JSON.stringify(step.agentConfig),
+        step.description,
+      ],
+    )) as Array<{ id: string }>;
+    return rows[0].id;
+  }
+
   /** Moves a run from one of `from` to a new state; false when it was not in one of them. */
   async transition(
     tenantId: string,
@@ -269,26 +323,17 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     return rows[0] ?? null;
   }
 
-  /** Hands the oldest queued run of a session to this instance, if any. */
+  /**
+   * Hands the oldest queued run of a session to this instance, if the session has no running run
+   * (one statement: the agentry_claim_next_queued function, under the session's lock).
+   */
   async claimNextQueued(tenantId: string, sessionId: string, instanceId: string): Promise<RunEntity | null> {
-    return this.transaction(async (manager) => {
-      await this.lockSession(tenantId, sessionId, manager);
-      const running = await this.countScoped(tenantId, { sessionId, status: 'running' }, manager);
-      if (running > 0) return null;
-      const next = await this.repo(manager).findOne({
-        where: this.scoped(tenantId, { sessionId, status: 'queued' }),
-        order: { createdAt: 'ASC' },
-      });
-      if (!next) return null;
-      const claimed = await this.transition(
-        tenantId,
-        next.id,
-        ['queued'],
-        { status: 'running', instanceId, heartbeatAt: new Date() },
-        manager,
-      );
-      return claimed ? { ...next, status: 'running', instanceId } : null;
-    });
+    const [row] = (await this.dataSource.query('SELECT agentry_claim_next_queued($1, $2, $3) AS id', [
+      tenantId,
+      sessionId,
+      instanceId,
+    ])) as Array<{ id: string | null }>;
+    return row.id ? this.findById(tenantId, row.id) : null;
   }
 
   /**
