@@ -346,7 +346,13 @@ async function main() {
       if (runs.length === RUNS) break;
       const failed = runs[runs.length - 1];
       console.log(`${best}/s did not hold for ${SECONDS} s (p99 ${failed.p99} ms); stepping down`);
-      abandoned.push({ rate: best, p99: failed.p99, errors: failed.errors, non2xx: failed.non2xx });
+      abandoned.push({
+        rate: best,
+        p99: failed.p99,
+        errors: failed.errors,
+        error_codes: failed.error_codes,
+        non2xx: failed.non2xx,
+      });
       best = Math.round(best / RATE_FACTOR);
       if (best < START_RATE) throw new Error(`not even ${START_RATE}/s held for ${SECONDS} s`);
     }
