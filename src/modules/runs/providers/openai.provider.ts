@@ -10,8 +10,10 @@ import {
   ModelTurn,
   ToolCallRequest,
 } from './model-provider';
+import { httpFetch } from './http-fetch';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+const MAX_CLIENTS = 500;
 
 function toOpenAiMessage(message: ChatMessage): ChatCompletionMessageParam {
   if (message.role === 'tool') {
@@ -116,7 +118,7 @@ export class OpenAiProvider implements ModelProvider {
       call.signal.throwIfAborted();
       if (idle) throw new APIUserAbortError();
     } catch (error) {
-      if (call.signal.aborted) throw error;
+      call.signal.throwIfAborted();
       if (idle) throw new ModelError(`model request timed out after ${timeoutMs} ms without data`);
       if (error instanceof APIUserAbortError) throw error;
       throw new ModelError(describe(error));
@@ -150,7 +152,10 @@ export class OpenAiProvider implements ModelProvider {
         timeout: 24 * 3_600_000,
         // A retry would replay a half-streamed answer; the run fails with the reason instead.
         maxRetries: 0,
+        fetch: httpFetch,
       });
+      // One client per endpoint and key; the oldest goes when tenants have configured very many.
+      if (this.clients.size >= MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
       this.clients.set(key, client);
     }
     return client;
