@@ -32,8 +32,8 @@ async function main(): Promise<void> {
   app.useLogger(app.get(Logger));
   configureApp(app, settings);
   const server = await app.listen(settings.port, settings.host);
-  // Keep-alive connections would otherwise hold a graceful shutdown open.
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  server.headersTimeout = settings.keepAliveTimeoutMs + 1_000;
   // On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database and Redis
   // (Nest's shutdown hooks), then exit 0. The timeout bounds how long that may take.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -42,6 +42,9 @@ async function main(): Promise<void> {
         console.error(`agentry: shutdown took over ${settings.shutdownTimeoutMs} ms; exiting`);
         process.exit(1);
       }, settings.shutdownTimeoutMs).unref();
+      // Idle keep-alive connections close now, busy ones as soon as their response is sent.
+      server.keepAliveTimeout = 1;
+      server.closeIdleConnections();
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

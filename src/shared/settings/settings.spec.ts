@@ -40,6 +40,7 @@ describe('loadSettings', () => {
         authFailureLimit: 30,
         anonymousRateLimit: 600,
         shutdownTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 65_000,
       }),
     );
   });

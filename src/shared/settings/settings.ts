@@ -37,6 +37,12 @@ export interface AppSettings {
   /** Requests per minute per IP on routes that need no principal. */
   anonymousRateLimit: number;
   shutdownTimeoutMs: number;
+  /**
+   * How long an idle keep-alive connection stays open. Longer than the idle timeout of whatever
+   * pools connections in front (load balancers: 60 s is common), or a request sent on a connection
+   * as the server closes it fails with a reset.
+   */
+  keepAliveTimeoutMs: number;
   /** Published change events older than this are pruned; resuming from before them answers 410. */
   changeRetentionHours: number;
   /** How often the outbox relay looks for unpublished rows besides the kick after each commit. */
@@ -263,6 +269,7 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 30, 1, 1_000_000),
     anonymousRateLimit: integer(env, 'ANONYMOUS_RATE_LIMIT', 600, 1, 1_000_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 600_000),
     changeRetentionHours: integer(env, 'CHANGE_RETENTION_HOURS', 168, 1, 87_600),
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1_000, 10, 600_000),
     sseKeepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
