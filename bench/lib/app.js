@@ -18,7 +18,8 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 /**
  * Starts Agentry. `env` adds or overrides settings (e.g. WEB_CONCURRENCY); `core` pins it (null:
  * no pinning). Request logs are off by default (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
- * BENCH_CPU_PROF_DIR profiles the server (open the .cpuprofile in Chrome DevTools).
+ * BENCH_CPU_PROF_DIR profiles the server (open the .cpuprofile in Chrome DevTools); BENCH_NODE_ARGS
+ * adds Node options (e.g. `--max-semi-space-size=64`).
  * `app.heap()` measures the live heap after a full collection (a heap snapshot on SIGUSR2).
  */
 async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = {}) {
@@ -48,6 +49,7 @@ async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = 
     '--heapsnapshot-signal=SIGUSR2',
     `--diagnostic-dir=${snapshots}`,
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
   const { child, output } = spawnNode(core, MAIN, [], childEnv, nodeArgs);
   const baseUrl = `http://127.0.0.1:${port}`;
