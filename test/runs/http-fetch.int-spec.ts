@@ -119,6 +119,24 @@ describe('httpFetch: fetch for the model SDK over node:http', () => {
     }
   });
 
+  it('never sends a request again once its answer has begun, even on a reused connection', async () => {
+    const seen: string[] = [];
+    const srv = await server((req, res, nth) => {
+      seen.push(req.url!);
+      if (nth === 1) return void res.end('first');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: partial\n\n', () => req.socket.destroy());
+    });
+    try {
+      expect(await (await httpFetch(`${srv.url}/one`)).text()).toBe('first');
+      const cut = await httpFetch(`${srv.url}/two`, { method: 'POST', body: 'x' });
+      await expect(cut.text()).rejects.toThrow();
+      expect(seen).toEqual(['/one', '/two']);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('a refused connection is a TypeError with the cause, as fetch reports it', async () => {
     const srv = await server(() => undefined);
     const url = srv.url;

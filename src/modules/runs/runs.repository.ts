@@ -101,11 +101,6 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`runs:${tenantId}`]);
   }
 
-  /** Serialises what concerns one session (busy check, queue hand-over) until commit. */
-  async lockSession(tenantId: string, sessionId: string, manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`runs:${tenantId}:${sessionId}`]);
-  }
-
   /**
    * Admits a new run in one statement (the agentry_admit_run function): under the tenant's and the
    * session's locks, refuses a busy session (`reject`) or a full tenant, else inserts the run,

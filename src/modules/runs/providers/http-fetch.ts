@@ -49,7 +49,8 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
       request.on('error', (error: NodeJS.ErrnoException) => {
         done();
         if (signal?.aborted) reject(abortError(signal));
-        else if (!retried && request.reusedSocket && error.code === 'ECONNRESET') resolve(attempt(true));
+        else if (!answer && !retried && request.reusedSocket && error.code === 'ECONNRESET')
+          resolve(attempt(true));
         else reject(new TypeError('fetch failed', { cause: error }));
       });
       request.on('response', (response) => {

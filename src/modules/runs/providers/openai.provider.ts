@@ -64,6 +64,7 @@ export class OpenAiProvider implements ModelProvider {
       idle = true;
       abort.abort();
     };
+    const timedOut = () => new ModelError(`model request timed out after ${timeoutMs} ms without data`);
     const cancel = () => abort.abort(call.signal.reason);
     call.signal.addEventListener('abort', cancel, { once: true });
     let timer = setTimeout(expire, timeoutMs);
@@ -116,10 +117,10 @@ export class OpenAiProvider implements ModelProvider {
       }
       // The SDK ends the iteration quietly when its signal aborts: a cut-off answer is not an answer.
       call.signal.throwIfAborted();
-      if (idle) throw new APIUserAbortError();
+      if (idle) throw timedOut();
     } catch (error) {
       call.signal.throwIfAborted();
-      if (idle) throw new ModelError(`model request timed out after ${timeoutMs} ms without data`);
+      if (idle) throw timedOut();
       if (error instanceof APIUserAbortError) throw error;
       throw new ModelError(describe(error));
     } finally {
