@@ -53,11 +53,19 @@ describe('runs across instances', () => {
   it('events go on the bus only once another instance follows the run', async () => {
     const watcher = new Redis(process.env.AGENTRY_TEST_REDIS_URL as string);
     const published = new Map<string, number>();
-    watcher.on('pmessage', (_pattern: string, channel: string) => {
+    const announced = new Set<string>();
+    watcher.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      if (channel.endsWith('run-interest')) {
+        for (const runId of (JSON.parse(message) as { runs: string[] }).runs) announced.add(runId);
+        return;
+      }
       const runId = channel.slice(channel.lastIndexOf(':') + 1);
       published.set(runId, (published.get(runId) ?? 0) + 1);
     });
-    await watcher.psubscribe(`${a.settings.redisPrefix}run-events:*`);
+    await watcher.psubscribe(
+      `${a.settings.redisPrefix}run-events:*`,
+      `${a.settings.redisPrefix}run-interest`,
+    );
     try {
       upstream.respondWith(() => ({ chunks: WORDS, chunkDelayMs: 20 }));
       const agent = await openAiAgent(a, tenant, upstream.baseUrl);
@@ -83,7 +91,10 @@ describe('runs across instances', () => {
       await Promise.all([followed.body(), onB.body()]);
       expect(textOf(onB.events)).toBe(WORDS.join(''));
       expect(onB.events.map((e) => Number(e.id))).toEqual(onB.events.map((_, i) => i + 1));
+      // Nobody asked for the first run: no interest, no events on the bus.
+      expect(announced.has(aloneId)).toBe(false);
       expect(published.get(aloneId)).toBeUndefined();
+      expect(announced.has(followedId)).toBe(true);
       expect(published.get(followedId)).toBeGreaterThan(0);
     } finally {
       watcher.disconnect();

@@ -90,9 +90,13 @@ export class RunEventHub implements OnModuleDestroy {
   attach(runId: string, listener: RunEventListener): () => void {
     let set = this.listeners.get(runId);
     if (!set) {
-      set = new Set();
-      this.listeners.set(runId, set);
-      if (!this.executing.has(runId)) this.follow(runId);
+      const created = new Set<RunEventListener>();
+      set = created;
+      this.listeners.set(runId, created);
+      // Decided a moment later: a chat attaches its stream just before its run starts here.
+      queueMicrotask(() => {
+        if (this.listeners.get(runId) === created && !this.executing.has(runId)) this.follow(runId);
+      });
     }
     set.add(listener);
     return () => {
