@@ -23,13 +23,28 @@ end
 return { hits, ttl, 0, 0 }
 `;
 
+/** The script as a command of the connection: sent by its SHA1 (EVALSHA), in full only once. */
+type WithIncrement = Redis & {
+  agentryThrottle(
+    hits: string,
+    block: string,
+    ttl: number,
+    limit: number,
+    blockMs: number,
+  ): Promise<[number, number, number, number]>;
+};
+
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
+  private readonly redis: WithIncrement;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    redis.defineCommand('agentryThrottle', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
+    this.redis = redis as WithIncrement;
+  }
 
   async increment(
     key: string,
@@ -40,15 +55,13 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ): Promise<ThrottlerStorageRecord> {
     const base = `${this.prefix}throttle:${name}:${key}`;
     try {
-      const [hits, msLeft, blocked, blockMsLeft] = (await this.redis.eval(
-        INCREMENT_SCRIPT,
-        2,
+      const [hits, msLeft, blocked, blockMsLeft] = await this.redis.agentryThrottle(
         base,
         `${base}:block`,
         ttl,
         limit,
         blockDuration,
-      )) as [number, number, number, number];
+      );
       return {
         totalHits: hits,
         timeToExpire: Math.max(0, Math.ceil(msLeft / 1000)),
