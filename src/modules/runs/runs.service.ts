@@ -439,7 +439,8 @@ export class RunsService {
       if (next) next();
       else if (--open.inFlight === 0) this.admissions.delete(tenantId);
     };
-    const run = (): Promise<T> => work().finally(release);
+    // Through a promise even if work throws at once, so that its place is always given back.
+    const run = (): Promise<T> => Promise.resolve().then(work).finally(release);
     if (open.inFlight < ADMISSIONS_IN_FLIGHT) {
       open.inFlight++;
       return run();
