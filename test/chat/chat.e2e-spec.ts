@@ -425,4 +425,35 @@ describe('chat', () => {
     expect(cancelled.body).toEqual({ run_id: runId, status: 'cancelled', message: 'Run cancelled' });
     first.close();
   });
+
+  it('a burst of chats admits exactly the tier concurrent runs, each session on its own', async () => {
+    const small = await createTenant(ctx, { tier: 'pro', limits: { max_concurrent_runs: 3 } });
+    const auth = `Bearer ${small.token('operator')}`;
+    upstream.respondWith(() => ({ chunks: ['a', 'b'], hangAfter: 1 }));
+    const agent = await openAiAgent(ctx, small, upstream.baseUrl);
+    // Streamed: an admitted chat answers 200 with its headers at once (fetch resolves then).
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const res = await fetch(`${ctx.url}/api/v1/chat`, {
+          method: 'POST',
+          headers: { Authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            agent_id: agent.id,
+            message: `m${i}`,
+            session_id: `burst-${i}`,
+            stream: true,
+          }),
+        });
+        await res.body?.cancel();
+        return res.status === 200 ? 'admitted' : res.status;
+      }),
+    );
+    expect(answers.filter((a) => a === 'admitted')).toHaveLength(3);
+    expect(answers.filter((a) => a === 429)).toHaveLength(9);
+    const running = await ctx.http.get('/api/v1/runs?status=running').set('Authorization', auth);
+    expect(running.body.items).toHaveLength(3);
+    for (const run of running.body.items as Array<{ id: string }>) {
+      await ctx.http.post(`/api/v1/runs/${run.id}/cancel`).set('Authorization', auth).expect(200);
+    }
+  });
 });
