@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ModelCall, ModelError } from '../../src/modules/runs/providers/model-provider';
 import { OpenAiProvider } from '../../src/modules/runs/providers/openai.provider';
 import { toRunConfig } from '../../src/modules/runs/run-config';
+import { eventually } from '../factories/change.factory';
 
 type Behaviour = 'answer' | 'stall' | 'fail';
 
@@ -101,7 +102,7 @@ describe('OpenAiProvider against a local OpenAI-compatible server', () => {
     );
     expect(deltas).toEqual(['one ']);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
-    await waitFor(() => model.cutOff.includes('stall'));
+    await eventually(() => model.cutOff.includes('stall'), 'the upstream connection to close');
   });
 
   it('cancelling the run aborts the call with the run signal reason', async () => {
@@ -109,7 +110,7 @@ describe('OpenAiProvider against a local OpenAI-compatible server', () => {
     const run = new AbortController();
     const deltas: string[] = [];
     const pending = provider.complete(call(run.signal, deltas));
-    await waitFor(() => deltas.length === 1);
+    await eventually(() => deltas.length === 1, 'the first delta');
     const reason = new Error('cancelled by the operator');
     run.abort(reason);
     await expect(pending).rejects.toBe(reason);
@@ -126,11 +127,3 @@ describe('OpenAiProvider against a local OpenAI-compatible server', () => {
     expect(model.requests()).toBe(before);
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
