@@ -12,7 +12,7 @@
 const http = require('node:http');
 const { readFileSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { benchTenant, saveResults, startAgentry } = require('./lib');
+const { benchTenant, saveResults, startAgentry, startUpstream } = require('./lib');
 
 const STREAMS = Number(process.env.BENCH_STREAMS || 200);
 const TOKENS = Number(process.env.BENCH_TOKENS || 50);
@@ -33,35 +33,6 @@ function summary(values) {
     p99: round(percentile(sorted, 99)),
     max: round(sorted[sorted.length - 1]),
   };
-}
-
-/** A minimal OpenAI-compatible streaming upstream: TOKENS chunks, TOKEN_MS apart. */
-function startUpstream() {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta, finish = null) =>
-        res.write(
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
-        );
-      let sent = 0;
-      const next = () => {
-        if (res.destroyed) return;
-        if (sent === TOKENS) {
-          chunk({}, 'stop');
-          res.end('data: [DONE]\n\n');
-          return;
-        }
-        chunk({ content: `tok${sent++} ` });
-        setTimeout(next, TOKEN_MS);
-      };
-      chunk({ role: 'assistant', content: '' });
-      next();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 // A connection per stream, as SSE clients have; reused sockets race the server's keep-alive timeout.
@@ -148,7 +119,7 @@ function rssBytes(pid) {
 }
 
 async function main() {
-  const upstream = await startUpstream();
+  const upstream = await startUpstream({ tokens: TOKENS, tokenMs: TOKEN_MS });
   const upstreamUrl = `http://127.0.0.1:${upstream.address().port}/v1`;
   const app = await startAgentry({ label: 'bench_chat', env: { RUN_EVENT_FLUSH_MS: '50' } });
   // Whatever fails, do not leave the server running.

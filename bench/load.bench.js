@@ -15,7 +15,7 @@ const { URL } = require('node:url');
 const { execFile } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { benchTenant, LOAD_CORE, pinned, saveResults, sleep, startAgentry } = require('./lib');
+const { benchTenant, LOAD_CORE, pinned, saveResults, sleep, startAgentry, startUpstream } = require('./lib');
 
 const SECONDS = Number(process.env.LOAD_SECONDS || 60);
 const RUNS = Number(process.env.LOAD_RUNS || 3);
@@ -190,26 +190,6 @@ function runLoad(options) {
   });
 }
 
-/** A minimal OpenAI-compatible streaming upstream answering a few tokens at once. */
-function startUpstream() {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = (delta, finish = null) =>
-        res.write(
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
-        );
-      chunk({ role: 'assistant', content: '' });
-      for (let i = 0; i < UPSTREAM_TOKENS; i++) chunk({ content: `tok${i} ` });
-      chunk({}, 'stop');
-      res.end('data: [DONE]\n\n');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024);
@@ -285,7 +265,7 @@ async function prepare(app, upstreamUrl) {
 }
 
 async function main() {
-  const upstream = await startUpstream();
+  const upstream = await startUpstream({ tokens: UPSTREAM_TOKENS });
   const upstreamUrl = `http://127.0.0.1:${upstream.address().port}/v1`;
   const app = await startAgentry({ label: 'bench_load' });
   try {

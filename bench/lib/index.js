@@ -8,4 +8,5 @@ module.exports = {
   ...require('./baselines'),
   ...require('./load'),
   ...require('./results'),
+  ...require('./upstream'),
 };
