@@ -10,9 +10,8 @@
  * sustained SSE events per second, and the server's memory per open stream.
  */
 const http = require('node:http');
-const { readFileSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { benchTenant, saveResults, startAgentry, startUpstream } = require('./lib');
+const { benchTenant, rssBytes, saveResults, startAgentry, startUpstream } = require('./lib');
 
 const STREAMS = Number(process.env.BENCH_STREAMS || 200);
 const TOKENS = Number(process.env.BENCH_TOKENS || 50);
@@ -111,11 +110,6 @@ async function closedLoop(call, sample) {
   await Promise.all(Array.from({ length: STREAMS }, (_, index) => client(index)));
   clearInterval(sampler);
   return { ttfts, frames, seconds: (performance.now() - started) / 1000 };
-}
-
-function rssBytes(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
 }
 
 async function main() {

@@ -13,9 +13,17 @@
 const http = require('node:http');
 const { URL } = require('node:url');
 const { execFile } = require('node:child_process');
-const { readFileSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { benchTenant, LOAD_CORE, pinned, saveResults, sleep, startAgentry, startUpstream } = require('./lib');
+const {
+  benchTenant,
+  LOAD_CORE,
+  pinned,
+  rssBytes,
+  saveResults,
+  sleep,
+  startAgentry,
+  startUpstream,
+} = require('./lib');
 
 const SECONDS = Number(process.env.LOAD_SECONDS || 60);
 const RUNS = Number(process.env.LOAD_RUNS || 3);
@@ -190,10 +198,7 @@ function runLoad(options) {
   });
 }
 
-function rssMb(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024);
-}
+const rssMb = (pid) => Math.round(rssBytes(pid) / 1024 / 1024);
 
 /**
  * The server's own view from /metrics: event-loop delay since the last scrape (prom-client resets

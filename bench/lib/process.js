@@ -2,6 +2,7 @@
 /* global fetch -- built into Node 20; the lint config lists only a few Node globals */
 /** Child processes: start, wait for a URL, stop with SIGTERM. */
 const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const net = require('node:net');
 const { pinned, ROOT } = require('./env');
 
@@ -66,4 +67,10 @@ function stop(child, graceMs = 10_000) {
   });
 }
 
-module.exports = { freePort, sleep, waitForOk, spawnNode, stop };
+/** A process's resident memory in bytes (Linux /proc). */
+function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+module.exports = { freePort, rssBytes, sleep, waitForOk, spawnNode, stop };
