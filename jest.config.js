@@ -11,6 +11,9 @@ module.exports = {
   // A project-level testTimeout is ignored by jest 30; suites start real apps, so allow a minute.
   testTimeout: 60_000,
   maxWorkers: process.env.CI ? 2 : '50%',
+  // Every suite closes the apps and servers it starts; a socket a server has not finished closing
+  // once in a while must not keep the run from ending (in band, as on 2 cores, it would hang).
+  forceExit: true,
   projects: [
     {
       ...common,
