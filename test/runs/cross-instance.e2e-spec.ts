@@ -1,10 +1,12 @@
 import Redis from 'ioredis';
+import { Client } from 'pg';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
+import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
 import { SseClient } from '../helpers/sse-client';
 import { postSse } from '../helpers/sse-post';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { dataOf, openAiAgent, textOf, waitForStatus } from './run-helpers';
+import { dataOf, openAiAgent, textOf, waitForStatus, waitUntil } from './run-helpers';
 
 const WORDS = Array.from({ length: 30 }, (_, i) => `w${i} `);
 
@@ -152,6 +154,48 @@ describe('runs across instances', () => {
       expect.arrayContaining(['run_paused', 'run_resumed', 'run_completed']),
     );
     expect(onA.events.map((e) => Number(e.id))).toEqual(onA.events.map((_, i) => i + 1));
+  });
+
+  it("a model call begun beside the admission is closed when B filled the tenant's runs meanwhile", async () => {
+    const full = await createTenant(a, { tier: 'pro', limits: { max_concurrent_runs: 10 } });
+    const auth = { Authorization: `Bearer ${full.token('operator')}` };
+    upstream.respondWith(() => ({ chunks: ['a', 'b'], hangAfter: 1 }));
+    const agent = await openAiAgent(a, full, upstream.baseUrl);
+    const chat = (app: TestApp, message: string) =>
+      postSse(`${app.url}/api/v1/chat`, auth, { agent_id: agent.id, message, stream: true });
+    // A counts one run of the tenant; B then admits nine more, up to the limit.
+    const streams = [await chat(a, 'first')];
+    for (let i = 0; i < 9; i++) streams.push(await chat(b, `b${i}`));
+    await Promise.all(streams.map((s) => s.waitFor(3)));
+    // The tenant's admission lock, held here: A's admission waits while its early model call goes out.
+    const db = new Client({ connectionString: a.database.url });
+    await db.connect();
+    try {
+      await db.query(`SELECT pg_advisory_lock(hashtext('runs:' || $1))`, [full.id]);
+      const refused = a.http
+        .post('/api/v1/chat')
+        .set(auth)
+        .send({ agent_id: agent.id, message: 'one too many', stream: true })
+        .then((res) => res);
+      await waitUntil(() =>
+        upstream.requests.some((r) => r.body.messages.at(-1)?.content === 'one too many'),
+      );
+      await db.query(`SELECT pg_advisory_unlock(hashtext('runs:' || $1))`, [full.id]);
+      expectError(await refused, 429, 'CONCURRENT_RUNS_EXCEEDED');
+      const early = upstream.requests.find((r) => r.body.messages.at(-1)?.content === 'one too many')!;
+      expect(await early.clientClosed).toBe(true);
+    } finally {
+      await db.end();
+    }
+    const running = await a.http.get('/api/v1/runs?status=running&limit=100').set(auth);
+    expect(running.body.total).toBe(10);
+    expect(running.body.items.map((r: { input_query: string }) => r.input_query)).not.toContain(
+      'one too many',
+    );
+    for (const run of running.body.items as Array<{ id: string }>) {
+      await a.http.post(`/api/v1/runs/${run.id}/cancel`).set(auth).expect(200);
+    }
+    streams.forEach((s) => s.close());
   });
 
   it('a cancel whose bus message is lost still arrives: the intent is stored and read with the heartbeat', async () => {

@@ -38,9 +38,26 @@ interface ControlMessage {
 /** Why an execution stops early. */
 type StopReason = 'cancel' | 'lost';
 
+/**
+ * A run's first model call, begun while the run's admission is still in the database (see
+ * `RunsService.create`), so the model's first token does not wait on that round trip. Its deltas
+ * wait, in order, until the execution takes the call over; `abort` closes the request when the
+ * run is not admitted after all.
+ */
+export interface EarlyCall {
+  readonly config: Promise<RunConfig>;
+  readonly call: Promise<{ sent: ChatMessage[]; turn: ModelTurn }>;
+  readonly abort: AbortController;
+  readonly startedAt: number;
+  /** Hands the deltas so far to `onDelta`, then each one as it comes. */
+  take(onDelta: (content: string) => void): void;
+}
+
 interface Execution {
   run: RunEntity;
   abort: AbortController;
+  /** The first model call, when it began before the run was admitted; taken by the first step. */
+  early?: EarlyCall;
   intent: RunIntent | null;
   stop: StopReason | null;
   done: Promise<void>;
@@ -142,7 +159,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The conversation a fresh run starts with, from the session's earlier runs (oldest first). */
-  stateFrom(run: RunEntity, history: RunEntity[]): RunState {
+  stateFrom(run: Pick<RunEntity, 'config' | 'inputQuery'>, history: RunEntity[]): RunState {
     const window = toRunConfig(run.config).historyMessages;
     const earlier: ChatMessage[] = [];
     for (const turn of history) {
@@ -154,6 +171,49 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       { role: 'user', content: run.inputQuery },
     ];
     return { messages, stepNum: 0, metrics: emptyMetrics() };
+  }
+
+  /**
+   * Begins the first model call of a run that is being admitted with this agent version and
+   * configuration, from its opening state; `start` takes it over. Nothing is stored or emitted
+   * until then; abort it if the run is not admitted.
+   */
+  beginFirstCall(
+    tenantId: string,
+    pinned: { agentId: string; agentVersion: number; config: Record<string, unknown> },
+    state: RunState,
+  ): EarlyCall {
+    const abort = new AbortController();
+    const buffered: string[] = [];
+    let forward: ((content: string) => void) | null = null;
+    const config = this.configWithSecrets({ tenantId, ...pinned });
+    const call = config.then(async (resolved) => {
+      const provider = resolved.model ? this.providers[resolved.model.provider] : undefined;
+      if (!provider)
+        throw new ModelError(`no runnable model (provider ${resolved.model?.provider ?? 'missing'})`);
+      const sent = await this.messagesToSend(resolved, state.messages, abort.signal);
+      const turn = await provider.complete({
+        model: resolved.model!,
+        run: resolved,
+        messages: sent,
+        tools: resolved.tools,
+        signal: abort.signal,
+        onDelta: (content) => (forward ? forward(content) : buffered.push(content)),
+      });
+      return { sent, turn };
+    });
+    // Observed by the step that takes it over; a call nobody takes ends unobserved.
+    call.catch(() => undefined);
+    return {
+      config,
+      call,
+      abort,
+      startedAt: Date.now(),
+      take(onDelta) {
+        for (const content of buffered.splice(0)) onDelta(content);
+        forward = onDelta;
+      },
+    };
   }
 
   /** The state a checkpoint holds, ready to continue: a final answer at its end is dropped, so it is asked again. */
@@ -179,10 +239,12 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
    * Starts executing a run this instance has claimed (status `running`, `instance_id` = ours).
    * Returns at once; `settled(run.id)` waits for the end.
    */
-  start(run: RunEntity, state: RunState, resumed = false): void {
+  start(run: RunEntity, state: RunState, resumed = false, early?: EarlyCall): void {
     const execution: Execution = {
       run,
-      abort: new AbortController(),
+      // The early call's controller, so that a cancel closes its request too.
+      abort: early?.abort ?? new AbortController(),
+      early,
       intent: null,
       stop: null,
       done: Promise.resolve(),
@@ -192,6 +254,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     execution.done = this.execute(execution, state, resumed)
       .catch((error: Error) => this.logger.error({ err: error, runId: run.id }, 'run execution crashed'))
       .finally(() => {
+        // Stopped before the first step (cancelled, paused): the early call's answer is not wanted.
+        if (execution.early) execution.abort.abort();
         executed();
         this.executions.delete(run.id);
         void this.startNextQueued(run);
@@ -220,7 +284,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     const messages = [...state.messages];
     let stepNum = state.stepNum;
     let response = '';
-    const config = await this.configWithSecrets(run);
+    const config = await (execution.early?.config ?? this.configWithSecrets(run));
     const elapsed = () => Math.round((priorDuration + (Date.now() - startedAt) / 1000) * 1000) / 1000;
 
     try {
@@ -323,7 +387,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
    * read again from the pinned version when it executes. The run's own fields (a fork's system
    * prompt) win; if the agent can no longer be resolved, the stored view runs as it is.
    */
-  private async configWithSecrets(run: RunEntity): Promise<RunConfig> {
+  private async configWithSecrets(
+    run: Pick<RunEntity, 'tenantId' | 'agentId' | 'agentVersion' | 'config'>,
+  ): Promise<RunConfig> {
     const stored = toRunConfig(run.config);
     try {
       const body = await this.configs.resolve(run.tenantId, run.agentId, { version: run.agentVersion }, true);
@@ -342,6 +408,21 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** The system prompt (with the knowledge for the latest question) followed by the conversation. */
+  private async messagesToSend(
+    config: RunConfig,
+    messages: ChatMessage[],
+    signal: AbortSignal,
+  ): Promise<ChatMessage[]> {
+    const knowledge = await knowledgeFor(config, messages, signal, {
+      allowHosts: this.settings.runs.httpToolAllowHosts,
+    });
+    const system = [config.systemPrompt, knowledge && `Knowledge:\n${knowledge}`]
+      .filter(Boolean)
+      .join('\n\n');
+    return [...(system ? [{ role: 'system' as const, content: system }] : []), ...messages];
+  }
+
   /** One model call and the tool calls it asks for; null when the run was stopped meanwhile. */
   private async step(
     execution: Execution,
@@ -352,27 +433,27 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     metrics: RunMetrics,
     elapsed: () => number,
   ): Promise<ModelTurn | null> {
-    const { run } = execution;
-    const stepStarted = Date.now();
+    const { run, early } = execution;
+    execution.early = undefined;
+    const stepStarted = early?.startedAt ?? Date.now();
     log.emit('step_started', { run_id: run.id, step: stepNum, type: 'llm_call' });
-    const knowledge = await knowledgeFor(config, messages, execution.abort.signal, {
-      allowHosts: this.settings.runs.httpToolAllowHosts,
-    });
-    const system = [config.systemPrompt, knowledge && `Knowledge:\n${knowledge}`]
-      .filter(Boolean)
-      .join('\n\n');
-    const sent: ChatMessage[] = [
-      ...(system ? [{ role: 'system' as const, content: system }] : []),
-      ...messages,
-    ];
-    const turn = await this.providers[config.model!.provider].complete({
-      model: config.model!,
-      run: config,
-      messages: sent,
-      tools: config.tools,
-      signal: execution.abort.signal,
-      onDelta: (content) => log.emit('content_delta', { run_id: run.id, content }),
-    });
+    const onDelta = (content: string) => log.emit('content_delta', { run_id: run.id, content });
+    let sent: ChatMessage[];
+    let turn: ModelTurn;
+    if (early) {
+      early.take(onDelta);
+      ({ sent, turn } = await early.call);
+    } else {
+      sent = await this.messagesToSend(config, messages, execution.abort.signal);
+      turn = await this.providers[config.model!.provider].complete({
+        model: config.model!,
+        run: config,
+        messages: sent,
+        tools: config.tools,
+        signal: execution.abort.signal,
+        onDelta,
+      });
+    }
     messages.push({
       role: 'assistant',
       content: turn.content,

@@ -73,6 +73,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 @Injectable()
 export class RunsService {
   private readonly admissions = new Map<string, { inFlight: number; waiting: Array<() => void> }>();
+  /** Each tenant's active runs as counted by this instance's latest admission for it. */
+  private readonly activeRuns = new Map<string, number>();
 
   constructor(
     private readonly runs: RunsRepository,
@@ -109,42 +111,74 @@ export class RunsService {
       ? Promise.resolve([])
       : this.runs.sessionHistory(tenantId, input.sessionId, null, historyTurns(resolved.config));
     history.catch(() => undefined);
-    // One statement under the tenant's lock; this instance sends one at a time per tenant, so a
-    // burst of chats waits here without holding database connections.
-    const admission = await this.gated(tenantId, () =>
-      this.runs.admit({
-        tenantId,
-        sessionId: input.sessionId,
-        multitask: input.multitask,
-        maxActive: principal.tenant.limits.max_concurrent_runs,
-        agentId: resolved.agent_id,
-        agentVersion: resolved.version,
-        agentLabel: input.version === undefined ? (input.label ?? null) : null,
-        config: resolved.config,
-        userId: input.userId ?? null,
-        inputQuery: input.message,
-        metrics: emptyMetrics(),
-        onDisconnect: input.onDisconnect,
-        instanceId: this.executor.instanceId,
-      }),
-    );
-    if (admission.outcome === 'limit') throw this.overCapacity(principal, admission.active);
-    if (admission.outcome === 'busy') {
-      throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
-        { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: admission.busy[0] },
-      ]);
-    }
-    const { run } = admission;
-    if (input.multitask === 'interrupt') {
-      for (const id of admission.busy) {
-        const other = await this.runs.findById(tenantId, id);
-        if (other) await this.requestCancel(other);
+    const maxActive = principal.tenant.limits.max_concurrent_runs;
+    const pinned = { agentId: resolved.agent_id, agentVersion: resolved.version, config: resolved.config };
+    // A new session has no run to be busy with; while the tenant is well below its concurrent
+    // runs, the run is as good as admitted, so its first model call starts now, beside the
+    // admission. (If another instance filled the tenant's runs meanwhile, the call is aborted.)
+    const early =
+      input.newSession && this.roomFor(tenantId, maxActive)
+        ? this.executor.beginFirstCall(
+            tenantId,
+            pinned,
+            this.executor.stateFrom({ config: resolved.config, inputQuery: input.message }, []),
+          )
+        : undefined;
+    let started = false;
+    try {
+      // One statement under the tenant's lock; this instance sends one at a time per tenant, so a
+      // burst of chats waits here without holding database connections.
+      const admission = await this.gated(tenantId, () =>
+        this.runs.admit({
+          tenantId,
+          sessionId: input.sessionId,
+          multitask: input.multitask,
+          maxActive,
+          ...pinned,
+          agentLabel: input.version === undefined ? (input.label ?? null) : null,
+          userId: input.userId ?? null,
+          inputQuery: input.message,
+          metrics: emptyMetrics(),
+          onDisconnect: input.onDisconnect,
+          instanceId: this.executor.instanceId,
+        }),
+      );
+      this.activeRuns.set(tenantId, admission.active);
+      if (admission.outcome === 'limit') throw this.overCapacity(principal, admission.active);
+      if (admission.outcome === 'busy') {
+        throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
+          { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: admission.busy[0] },
+        ]);
       }
+      const { run } = admission;
+      if (input.multitask === 'interrupt') {
+        for (const id of admission.busy) {
+          const other = await this.runs.findById(tenantId, id);
+          if (other) await this.requestCancel(other);
+        }
+      }
+      const state = run.status === 'running' ? this.executor.stateFrom(run, await history) : null;
+      beforeStart?.(run);
+      if (state) {
+        this.executor.start(run, state, false, early);
+        started = true;
+      }
+      return run;
+    } finally {
+      if (!started) early?.abort.abort();
     }
-    const state = run.status === 'running' ? this.executor.stateFrom(run, await history) : null;
-    beforeStart?.(run);
-    if (state) this.executor.start(run, state);
-    return run;
+  }
+
+  /**
+   * Whether the tenant's runs, as this instance last counted them at an admission, leave room for
+   * the admissions it has in flight and one more, with a margin (other instances admit too).
+   */
+  private roomFor(tenantId: string, maxActive: number): boolean {
+    const counted = this.activeRuns.get(tenantId);
+    if (counted === undefined) return false;
+    const gate = this.admissions.get(tenantId);
+    const inFlight = gate ? gate.inFlight + gate.waiting.length : 0;
+    return counted + inFlight + 1 < maxActive * 0.9;
   }
 
   /** A new run continuing from a checkpoint, linked to its parent (fork, restore as a new run). */
