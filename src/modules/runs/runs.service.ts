@@ -143,7 +143,8 @@ export class RunsService {
           instanceId: this.executor.instanceId,
         }),
       );
-      this.activeRuns.set(tenantId, admission.active);
+      // A busy session's answer does not count the tenant's runs.
+      if (admission.outcome !== 'busy') this.activeRuns.set(tenantId, admission.active);
       if (admission.outcome === 'limit') throw this.overCapacity(principal, admission.active);
       if (admission.outcome === 'busy') {
         throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
