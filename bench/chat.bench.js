@@ -11,7 +11,7 @@
  */
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
-const { benchTenant, rssBytes, saveResults, startAgentry, startUpstream } = require('./lib');
+const { benchTenant, cpuMs, rssBytes, saveResults, startAgentry, startUpstream } = require('./lib');
 
 const STREAMS = Number(process.env.BENCH_STREAMS || 200);
 const TOKENS = Number(process.env.BENCH_TOKENS || 50);
@@ -97,6 +97,7 @@ async function closedLoop(call, sample) {
   const endAt = started + DURATION_S * 1000;
   const ttfts = [];
   let frames = 0;
+  let chats = 0;
   const sampler = setInterval(sample, 1000);
   const client = async (index) => {
     await new Promise((resolve) => setTimeout(resolve, (index * streamMs) / STREAMS));
@@ -104,12 +105,13 @@ async function closedLoop(call, sample) {
       const at = performance.now();
       const result = await call();
       frames += result.frames;
+      chats++;
       if (at >= measureFrom) ttfts.push(result.ttft);
     }
   };
   await Promise.all(Array.from({ length: STREAMS }, (_, index) => client(index)));
   clearInterval(sampler);
-  return { ttfts, frames, seconds: (performance.now() - started) / 1000 };
+  return { ttfts, frames, chats, seconds: (performance.now() - started) / 1000 };
 }
 
 async function main() {
@@ -160,9 +162,11 @@ async function main() {
 
     const idle = rssBytes(app.child.pid);
     let memoryPerStream = 0;
+    const cpuBefore = cpuMs(app.child.pid);
     const agentry = await closedLoop(viaAgentry, () => {
       memoryPerStream = Math.max(memoryPerStream, (rssBytes(app.child.pid) - idle) / STREAMS);
     });
+    const serverCpuMs = cpuMs(app.child.pid) - cpuBefore;
     const directRun = await closedLoop(direct, () => undefined);
     const directTtft = directRun.ttfts;
     const agentryTtft = agentry.ttfts;
@@ -182,6 +186,10 @@ async function main() {
         p99: Math.round((agentrySummary.p99 - directSummary.p99) * 100) / 100,
       },
       events_per_second: Math.round(events / agentrySeconds),
+      // The server's CPU time over the run per chat (all of it: tokens, database, HTTP), and how
+      // busy that kept its core.
+      server_cpu_ms_per_chat: Math.round((serverCpuMs / agentry.chats) * 100) / 100,
+      server_cpu_busy_percent: Math.round(serverCpuMs / agentrySeconds / 10),
       memory_per_open_stream_kb: Math.round(memoryPerStream / 1024),
     };
     clearTimeout(watchdog);

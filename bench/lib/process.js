@@ -73,4 +73,15 @@ function rssBytes(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
 }
 
-module.exports = { freePort, rssBytes, sleep, waitForOk, spawnNode, stop };
+/**
+ * CPU time a process has used so far, user and system, in ms (Linux /proc; clock ticks of 10 ms,
+ * the kernel's USER_HZ of 100 on Linux).
+ */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+module.exports = { cpuMs, freePort, rssBytes, sleep, waitForOk, spawnNode, stop };
