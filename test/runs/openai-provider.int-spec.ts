@@ -6,11 +6,11 @@ import { OpenAiProvider } from '../../src/modules/runs/providers/openai.provider
 import { toRunConfig } from '../../src/modules/runs/run-config';
 import { eventually } from '../factories/change.factory';
 
-type Behaviour = 'answer' | 'stall' | 'fail';
+type Behaviour = 'answer' | 'stall' | 'slow' | 'fail';
 
 /**
  * A local OpenAI-compatible upstream: `answer` streams three tokens, `stall` sends one and then
- * nothing, `fail` answers 500. Counts requests, and records when one's connection closes before
+ * nothing, `slow` sends five 150 ms apart, `fail` answers 500. Counts requests, and records when one's connection closes before
  * its end.
  */
 async function upstream() {
@@ -36,6 +36,16 @@ async function upstream() {
         );
       chunk({ role: 'assistant', content: 'one ' });
       if (behaviour === 'stall') return;
+      if (behaviour === 'slow') {
+        let sent = 1;
+        const next = setInterval(() => {
+          if (sent++ < 5) return void chunk({ content: `${sent} ` });
+          clearInterval(next);
+          chunk({}, 'stop');
+          res.end('data: [DONE]\n\n');
+        }, 150);
+        return;
+      }
       chunk({ content: 'two ' });
       chunk({ content: 'three' });
       chunk({}, 'stop');
@@ -103,6 +113,15 @@ describe('OpenAiProvider against a local OpenAI-compatible server', () => {
     expect(deltas).toEqual(['one ']);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
     await eventually(() => model.cutOff.includes('stall'), 'the upstream connection to close');
+  });
+
+  it('timeout_ms bounds the silence between chunks, not the whole answer', async () => {
+    model.set('slow');
+    const deltas: string[] = [];
+    // Five chunks 150 ms apart: about 750 ms in all, never 300 ms without data.
+    const turn = await provider.complete(call(new AbortController().signal, deltas, 300));
+    expect(turn.content).toBe('one 2 3 4 5 ');
+    expect(deltas).toHaveLength(5);
   });
 
   it('cancelling the run aborts the call with the run signal reason', async () => {

@@ -67,11 +67,9 @@ export class OpenAiProvider implements ModelProvider {
     const timedOut = () => new ModelError(`model request timed out after ${timeoutMs} ms without data`);
     const cancel = () => abort.abort(call.signal.reason);
     call.signal.addEventListener('abort', cancel, { once: true });
-    let timer = setTimeout(expire, timeoutMs);
-    const touch = () => {
-      clearTimeout(timer);
-      timer = setTimeout(expire, timeoutMs);
-    };
+    const timer = setTimeout(expire, timeoutMs);
+    // Re-armed in place with each chunk: no new timer per streamed token.
+    const touch = () => timer.refresh();
     try {
       const stream = await client.chat.completions.create(
         {
