@@ -62,8 +62,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: WithIncrement;
   private readonly windows = new Map<string, Window>();
-  /** Counters with hits not yet sent. */
-  private readonly unsent = new Set<string>();
+  /** Counters with hits not yet sent (kept here too, so that one leaving `windows` keeps them). */
+  private readonly pending = new Map<string, Window>();
 
   constructor(
     redis: Redis,
@@ -91,7 +91,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       known.hits + known.unsent + 1 <= limit / 2
     ) {
       known.unsent++;
-      this.scheduleFlush(base);
+      this.scheduleFlush(base, known);
       return {
         totalHits: known.hits + known.unsent,
         timeToExpire: Math.ceil((known.resetAt - now) / 1000),
@@ -145,15 +145,14 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   /** Sends the hits counted here, once the requests of this moment have been counted. */
-  private scheduleFlush(base: string): void {
-    if (this.unsent.size === 0) setImmediate(() => this.flush());
-    this.unsent.add(base);
+  private scheduleFlush(base: string, window: Window): void {
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    this.pending.set(base, window);
   }
 
   private flush(): void {
-    for (const base of this.unsent) {
-      const window = this.windows.get(base);
-      if (window && window.unsent > 0) {
+    for (const [base, window] of this.pending) {
+      if (window.unsent > 0) {
         const add = window.unsent;
         window.unsent = 0;
         this.send(base, window.ttl, window.limit, window.blockDuration, add).catch((err: Error) =>
@@ -161,6 +160,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
         );
       }
     }
-    this.unsent.clear();
+    this.pending.clear();
   }
 }
