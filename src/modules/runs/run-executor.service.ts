@@ -187,21 +187,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     const buffered: string[] = [];
     let forward: ((content: string) => void) | null = null;
     const config = this.configWithSecrets({ tenantId, ...pinned });
-    const call = config.then(async (resolved) => {
-      const provider = resolved.model ? this.providers[resolved.model.provider] : undefined;
-      if (!provider)
-        throw new ModelError(`no runnable model (provider ${resolved.model?.provider ?? 'missing'})`);
-      const sent = await this.messagesToSend(resolved, state.messages, abort.signal);
-      const turn = await provider.complete({
-        model: resolved.model!,
-        run: resolved,
-        messages: sent,
-        tools: resolved.tools,
-        signal: abort.signal,
-        onDelta: (content) => (forward ? forward(content) : buffered.push(content)),
-      });
-      return { sent, turn };
-    });
+    const call = config.then((resolved) =>
+      this.callModel(resolved, state.messages, abort.signal, (content) =>
+        forward ? forward(content) : buffered.push(content),
+      ),
+    );
     // Observed by the step that takes it over; a call nobody takes ends unobserved.
     call.catch(() => undefined);
     return {
@@ -408,19 +398,33 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The system prompt (with the knowledge for the latest question) followed by the conversation. */
-  private async messagesToSend(
+  /**
+   * One model call: the system prompt (with the knowledge for the latest question) and the
+   * conversation go to the configured provider; returns what was sent and the model's turn.
+   */
+  private async callModel(
     config: RunConfig,
     messages: ChatMessage[],
     signal: AbortSignal,
-  ): Promise<ChatMessage[]> {
+    onDelta: (content: string) => void,
+  ): Promise<{ sent: ChatMessage[]; turn: ModelTurn }> {
     const knowledge = await knowledgeFor(config, messages, signal, {
       allowHosts: this.settings.runs.httpToolAllowHosts,
     });
     const system = [config.systemPrompt, knowledge && `Knowledge:\n${knowledge}`]
       .filter(Boolean)
       .join('\n\n');
-    return [...(system ? [{ role: 'system' as const, content: system }] : []), ...messages];
+    const sent = [...(system ? [{ role: 'system' as const, content: system }] : []), ...messages];
+    // The execution checks the model before its first step; an early call without one just fails.
+    const turn = await this.providers[config.model!.provider].complete({
+      model: config.model!,
+      run: config,
+      messages: sent,
+      tools: config.tools,
+      signal,
+      onDelta,
+    });
+    return { sent, turn };
   }
 
   /** One model call and the tool calls it asks for; null when the run was stopped meanwhile. */
@@ -438,22 +442,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     const stepStarted = early?.startedAt ?? Date.now();
     log.emit('step_started', { run_id: run.id, step: stepNum, type: 'llm_call' });
     const onDelta = (content: string) => log.emit('content_delta', { run_id: run.id, content });
-    let sent: ChatMessage[];
-    let turn: ModelTurn;
-    if (early) {
-      early.take(onDelta);
-      ({ sent, turn } = await early.call);
-    } else {
-      sent = await this.messagesToSend(config, messages, execution.abort.signal);
-      turn = await this.providers[config.model!.provider].complete({
-        model: config.model!,
-        run: config,
-        messages: sent,
-        tools: config.tools,
-        signal: execution.abort.signal,
-        onDelta,
-      });
-    }
+    early?.take(onDelta);
+    const { sent, turn } = await (early?.call ??
+      this.callModel(config, messages, execution.abort.signal, onDelta));
     messages.push({
       role: 'assistant',
       content: turn.content,
