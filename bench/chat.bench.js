@@ -7,7 +7,7 @@
  * any moment and chats arrive steadily (N per stream length), for BENCH_DURATION_S seconds.
  * The same clients then call the upstream directly, in the same run. Reports time to first token
  * both ways (the difference is what Agentry adds: auth, admission, run row, SDK call, SSE),
- * sustained SSE events per second, and the server's memory per open stream.
+ * sustained SSE events per second, the server's memory per open stream, and its CPU time per chat.
  */
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');

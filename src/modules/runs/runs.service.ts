@@ -126,8 +126,8 @@ export class RunsService {
         : undefined;
     let started = false;
     try {
-      // One statement under the tenant's lock; this instance sends one at a time per tenant, so a
-      // burst of chats waits here without holding database connections.
+      // One statement under the tenant's lock; this instance has a few per tenant in flight (see
+      // `gated`), so a burst of chats waits here without holding database connections.
       const admission = await this.gated(tenantId, () =>
         this.runs.admit({
           tenantId,
