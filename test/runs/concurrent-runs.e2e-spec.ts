@@ -1,9 +1,12 @@
+import { DataSource } from 'typeorm';
 import { createTenant } from '../factories/tenant.factory';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
 import { postSse } from '../helpers/sse-post';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { dataOf, openAiAgent, textOf } from './run-helpers';
 
+/** The app's database connections, every one of them checked after the runs. */
+const POOL_SIZE = 4;
 const TOKENS = Array.from({ length: 20 }, (_, i) => `t${i} `);
 
 describe('many concurrent runs on one instance', () => {
@@ -13,7 +16,13 @@ describe('many concurrent runs on one instance', () => {
   beforeAll(async () => {
     upstream = await new OpenAiCompatibleServer(() => ({ chunks: TOKENS, chunkDelayMs: 5 })).start();
     // Frequent heartbeats: runs start while a heartbeat is in flight, which once marked them lost.
-    ctx = await startTestApp({ env: { RUN_HEARTBEAT_MS: '50', RUN_INTERRUPTED_AFTER_MS: '5000' } });
+    ctx = await startTestApp({
+      env: {
+        RUN_HEARTBEAT_MS: '50',
+        RUN_INTERRUPTED_AFTER_MS: '5000',
+        DATABASE_POOL_SIZE: String(POOL_SIZE),
+      },
+    });
   });
   afterAll(async () => {
     await ctx.close();
@@ -41,5 +50,19 @@ describe('many concurrent runs on one instance', () => {
     }
     const runIds = new Set(streams.map((s) => dataOf(s.events[0]).run_id));
     expect(runIds.size).toBe(40);
+
+    // Each admission committed without waiting for the disk; no pooled connection kept that.
+    const db = ctx.app.get(DataSource);
+    const settings = await Promise.all(
+      Array.from({ length: POOL_SIZE }, () =>
+        db.transaction(async (manager) => {
+          // Held a moment, so that the queries take every connection of the pool.
+          await manager.query('SELECT pg_sleep(0.05)');
+          const [row] = (await manager.query('SHOW synchronous_commit')) as [{ synchronous_commit: string }];
+          return row.synchronous_commit;
+        }),
+      ),
+    );
+    expect(settings).toEqual(Array(POOL_SIZE).fill('on'));
   });
 });

@@ -105,10 +105,19 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
    * Admits a new run in one statement (the agentry_admit_run function): under the tenant's and the
    * session's locks, refuses a busy session (`reject`) or a full tenant, else inserts the run,
    * queued behind the session's runs (`enqueue`) or running on `instanceId`.
+   *
+   * Its commit does not wait for the WAL to reach the disk (`synchronous_commit` off for this
+   * transaction only): under load that wait, behind the other writes' flushes, was the larger part
+   * of the admission, which a chat's first token waits for. What it risks is narrow: only a crash of the database server itself in
+   * the moment after an admission can forget that run (the app crashing loses nothing), the run's
+   * stream breaks with that crash anyway, and the first thing the run stores (its first events,
+   * within the event flush interval) commits durably and carries the admission with it, the WAL
+   * being flushed in order.
    */
   async admit(input: AdmitRunInput): Promise<Admission> {
     const rows = (await this.dataSource.query(
-      `SELECT agentry_admit_run($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12, $13) AS a`,
+      `SELECT agentry_admit_run($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12, $13) AS a,
+              set_config('synchronous_commit', 'off', true)`,
       [
         input.tenantId,
         input.sessionId,
