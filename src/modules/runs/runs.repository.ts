@@ -108,11 +108,11 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
    *
    * Its commit does not wait for the WAL to reach the disk (`synchronous_commit` off for this
    * transaction only): under load that wait, behind the other writes' flushes, was the larger part
-   * of the admission, which a chat's first token waits for. What it risks is narrow: only a crash of the database server itself in
-   * the moment after an admission can forget that run (the app crashing loses nothing), the run's
-   * stream breaks with that crash anyway, and the first thing the run stores (its first events,
-   * within the event flush interval) commits durably and carries the admission with it, the WAL
-   * being flushed in order.
+   * of the admission, which a chat's first token waits for. What it risks is narrow: only a crash
+   * of the database server itself in the moment after an admission can forget that run (the app
+   * crashing loses nothing), the run's stream breaks with that crash anyway, and the first thing
+   * the run stores (its first events, within the event flush interval) commits durably and carries
+   * the admission with it, the WAL being flushed in order.
    */
   async admit(input: AdmitRunInput): Promise<Admission> {
     const rows = (await this.dataSource.query(
