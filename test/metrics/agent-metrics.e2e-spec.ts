@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
@@ -225,5 +226,53 @@ describe('agent and system metrics', () => {
       403,
       'TENANT_REQUIRED',
     );
+  });
+
+  it('lets runs of one agent and hour finish at once on different connections, and counts them all', async () => {
+    const t = await createTenant(ctx);
+    const agent = await createAgent(t, 'busy');
+    // A finishing run adds itself to its connection's row of the hour (pg_backend_pid() % 16):
+    // two connections whose rows differ.
+    const opened: Client[] = [];
+    const byShard = new Map<number, Client>();
+    try {
+      while (byShard.size < 2) {
+        const client = new Client({ connectionString: ctx.database.url });
+        await client.connect();
+        opened.push(client);
+        const { rows } = await client.query<{ shard: number }>('SELECT pg_backend_pid() % 16 AS shard');
+        if (!byShard.has(rows[0].shard)) byShard.set(rows[0].shard, client);
+      }
+      const [first, second] = [...byShard.values()];
+      const finish = async (client: Client) => {
+        const id = randomUUID();
+        await client.query(
+          `INSERT INTO runs (id, tenant_id, agent_id, agent_version, session_id, status, input_query, metrics)
+           VALUES ($1, $2, $3, 1, $4, 'running', 'q', '{"duration": 1, "total_tokens": 10}')`,
+          [id, t.id, agent, randomUUID()],
+        );
+        await client.query(`UPDATE runs SET status = 'completed' WHERE id = $1`, [id]);
+      };
+      await first.query('BEGIN');
+      await finish(first);
+      // The first transaction holds its row of the hour until it commits; the second must not wait
+      // for it (on one row per hour it would, and fail here after the lock timeout).
+      await second.query('BEGIN');
+      await second.query(`SET LOCAL lock_timeout = '2s'`);
+      await finish(second);
+      await second.query('COMMIT');
+      await first.query('COMMIT');
+    } finally {
+      await Promise.all(opened.map((c) => c.end()));
+    }
+    const res = await get(`/api/v1/metrics/agents/${agent}?granularity=hour`, t.token('viewer'));
+    expect(res.status).toBe(200);
+    expect(res.body.metrics).toEqual(
+      expect.objectContaining({ total_runs: 2, completed: 2, total_tokens: 20 }),
+    );
+    const rows = (await ctx.app
+      .get(DataSource)
+      .query('SELECT shard FROM run_stats_hourly WHERE agent_id = $1', [agent])) as unknown[];
+    expect(rows).toHaveLength(2);
   });
 });

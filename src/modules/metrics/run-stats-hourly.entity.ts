@@ -4,6 +4,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * Hourly rollup of finished runs per agent version, kept by the `runs_rollup` trigger (see the
  * RunStatsRollup migration) in the transaction that finishes a run, so the agent and system
  * metrics read a few rows per hour instead of every run. Buckets are hours of the runs' start.
+ * Each hour of an agent version is split over a few `shard` rows (readers sum them), so that runs
+ * finishing at once on different connections do not queue on one row (see RunStatsShards).
  */
 @Entity('run_stats_hourly')
 @Index(['tenantId', 'bucket'])
@@ -16,6 +18,9 @@ export class RunStatsHourlyEntity {
 
   @PrimaryColumn('timestamptz')
   bucket: Date;
+
+  @PrimaryColumn('smallint', { default: 0 })
+  shard: number;
 
   @Column('uuid')
   tenantId: string;
