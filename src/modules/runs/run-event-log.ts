@@ -30,25 +30,27 @@ export class RunEventLog {
   }
 
   /**
-   * Hands the run's unwritten events plus a final event to `settle`, which stores them together
-   * with the run's new state, and only then streams the final event: whoever sees `run_completed`
-   * or `run_paused` can rely on the stored state.
+   * Hands the run's unwritten events plus a final event (after `before`, when given) to `settle`,
+   * which stores them together with the run's new state, and only then streams those last events:
+   * whoever sees `run_completed` or `run_paused` (or a final step's `checkpoint_created`) can rely
+   * on the stored state.
    */
   async finish(
     type: string,
     data: Record<string, unknown>,
     settle: (events: RunEvent[]) => Promise<void>,
+    before: Array<{ type: string; data: Record<string, unknown> }> = [],
   ): Promise<RunEvent> {
-    const event = this.next(type, data);
+    const last = [...before.map((event) => this.next(event.type, event.data)), this.next(type, data)];
     const earlier = await this.writer.take(this.runId);
     try {
-      await settle([...earlier, event]);
+      await settle([...earlier, ...last]);
     } catch (error) {
       this.writer.restore(this.tenantId, this.runId, earlier);
       throw error;
     }
-    this.hub.publish(this.runId, [event]);
-    return event;
+    this.hub.publish(this.runId, last);
+    return last[last.length - 1];
   }
 
   private next(type: string, data: Record<string, unknown>): RunEvent {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { MessageBus } from '../../shared/events/message-bus';
 import { countFinishedRun } from '../../shared/metrics/metrics';
@@ -15,7 +16,7 @@ import { RunEventLog } from './run-event-log';
 import { RunEventWriter } from './run-event-writer';
 import { RunEntity, RunIntent, RunMetrics } from './run.entity';
 import { RunEvent, RunEventsRepository } from './run-events.repository';
-import { RunsRepository, SettledValues } from './runs.repository';
+import { FinalStep, RunsRepository, SettledValues, StepRecord } from './runs.repository';
 import { knowledgeFor } from './knowledge/knowledge-retrieval';
 import { ToolRunner } from './tools/tool-runner';
 
@@ -61,6 +62,9 @@ interface Execution {
   intent: RunIntent | null;
   stop: StopReason | null;
   done: Promise<void>;
+  /** The run's end was stored (by `settle`), with the session's queued run it handed here, if any. */
+  settled: boolean;
+  next: string | null;
 }
 
 /** How many earlier runs of its session a run with this configuration sees (two messages each). */
@@ -238,6 +242,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       intent: null,
       stop: null,
       done: Promise.resolve(),
+      settled: false,
+      next: null,
     };
     this.executions.set(run.id, execution);
     const executed = this.hub.execute(run.id);
@@ -248,7 +254,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         if (execution.early) execution.abort.abort();
         executed();
         this.executions.delete(run.id);
-        void this.startNextQueued(run);
+        void this.startNextQueued(execution);
       });
   }
 
@@ -311,31 +317,41 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
           await log.finish(
             'run_paused',
             { run_id: run.id, step: stepNum, checkpoint_id: checkpoint.id },
-            (events) => this.settle(run, events, 'paused', { metrics }),
+            (events) => this.settle(execution, events, 'paused', { metrics }),
           );
           return;
         }
         if (stepNum >= config.maxSteps) break;
         stepNum++;
-        const turn = await this.step(execution, config, log, messages, stepNum, metrics, elapsed);
-        if (!turn) break;
+        const done = await this.step(execution, config, log, messages, stepNum, metrics, elapsed);
+        if (!done) break;
+        const { turn, record } = done;
         response = turn.content;
-        if (turn.toolCalls.length === 0) {
-          metrics.duration = elapsed();
-          await log.finish('run_completed', { run_id: run.id, response, metrics }, (events) =>
-            this.settle(run, events, 'completed', {
-              metrics,
-              responseContent: response,
-              finishedAt: new Date(),
-            }),
-          );
-          return;
+        if (turn.toolCalls.length > 0) {
+          await this.recordStep(log, run, record);
+          continue;
         }
+        // An answer: the step, its checkpoint and the run's end are stored in one statement.
+        const step = { ...record, checkpointId: randomUUID() };
+        await log.finish(
+          'run_completed',
+          { run_id: run.id, response, metrics },
+          (events) =>
+            this.settle(
+              execution,
+              events,
+              'completed',
+              { metrics, responseContent: response, finishedAt: new Date() },
+              step,
+            ),
+          this.stepEvents(run, step),
+        );
+        return;
       }
       metrics.duration = elapsed();
       if (execution.stop === 'cancel') {
         await log.finish('run_cancelled', { run_id: run.id, metrics }, (events) =>
-          this.settle(run, events, 'cancelled', { metrics, finishedAt: new Date() }),
+          this.settle(execution, events, 'cancelled', { metrics, finishedAt: new Date() }),
         );
       } else if (execution.stop === null) {
         // max_steps reached while the model still wanted tools: the last text is the answer.
@@ -343,7 +359,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
           'run_completed',
           { run_id: run.id, response, metrics, finish_reason: 'max_steps' },
           (events) =>
-            this.settle(run, events, 'completed', {
+            this.settle(execution, events, 'completed', {
               metrics,
               responseContent: response,
               finishedAt: new Date(),
@@ -358,14 +374,14 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         await log.flush().catch(() => undefined);
       } else if (execution.stop === 'cancel') {
         await log.finish('run_cancelled', { run_id: run.id, metrics }, (events) =>
-          this.settle(run, events, 'cancelled', { metrics, finishedAt: new Date() }),
+          this.settle(execution, events, 'cancelled', { metrics, finishedAt: new Date() }),
         );
       } else {
         const reason =
           error instanceof ModelError ? error.message : `internal error: ${(error as Error).message}`;
         if (!(error instanceof ModelError)) this.logger.error({ err: error, runId: run.id }, 'run failed');
         await log.finish('run_failed', { run_id: run.id, error: reason, metrics }, (events) =>
-          this.settle(run, events, 'failed', { metrics, error: reason, finishedAt: new Date() }),
+          this.settle(execution, events, 'failed', { metrics, error: reason, finishedAt: new Date() }),
         );
       }
     }
@@ -427,7 +443,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     return { sent, turn };
   }
 
-  /** One model call and the tool calls it asks for; null when the run was stopped meanwhile. */
+  /**
+   * One model call and the tool calls it asks for, and what the step leaves to store (see
+   * `recordStep`); null when the run was stopped meanwhile.
+   */
   private async step(
     execution: Execution,
     config: RunConfig,
@@ -436,7 +455,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     stepNum: number,
     metrics: RunMetrics,
     elapsed: () => number,
-  ): Promise<ModelTurn | null> {
+  ): Promise<{ turn: ModelTurn; record: StepRecord } | null> {
     const { run, early } = execution;
     execution.early = undefined;
     const stepStarted = early?.startedAt ?? Date.now();
@@ -483,43 +502,81 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     metrics.total_tokens += stepMetrics.total_tokens;
     metrics.steps = stepNum;
     metrics.duration = elapsed();
-    // The step row, its checkpoint and the run's metrics in one statement; the events follow.
-    const checkpointId = await this.runs.recordStep(run.tenantId, run.id, {
-      stepNum,
-      type: 'llm_call',
-      sent,
-      modelResponse: { content: turn.content, tool_calls: turn.toolCalls, finish_reason: turn.finishReason },
-      toolCalls,
-      stepMetrics,
-      messages,
-      runMetrics: { ...metrics },
-      agentConfig: run.config,
-      description: `after step ${stepNum}`,
-    });
-    log.emit('step_completed', { run_id: run.id, step: stepNum, metrics: stepMetrics });
-    log.emit('checkpoint_created', { run_id: run.id, checkpoint_id: checkpointId, step: stepNum });
-    return turn;
+    return {
+      turn,
+      record: {
+        stepNum,
+        type: 'llm_call',
+        sent,
+        modelResponse: {
+          content: turn.content,
+          tool_calls: turn.toolCalls,
+          finish_reason: turn.finishReason,
+        },
+        toolCalls,
+        stepMetrics,
+        messages,
+        runMetrics: { ...metrics },
+        agentConfig: run.config,
+        description: `after step ${stepNum}`,
+      },
+    };
+  }
+
+  /** A step the run goes on from: its row, checkpoint and the run's metrics in one statement, then its events. */
+  private async recordStep(log: RunEventLog, run: RunEntity, record: StepRecord): Promise<void> {
+    const checkpointId = await this.runs.recordStep(run.tenantId, run.id, record);
+    for (const event of this.stepEvents(run, { ...record, checkpointId })) log.emit(event.type, event.data);
+  }
+
+  /** The events that close a stored step: `step_completed`, then `checkpoint_created`. */
+  private stepEvents(run: RunEntity, step: FinalStep) {
+    return [
+      { type: 'step_completed', data: { run_id: run.id, step: step.stepNum, metrics: step.stepMetrics } },
+      {
+        type: 'checkpoint_created',
+        data: { run_id: run.id, checkpoint_id: step.checkpointId, step: step.stepNum },
+      },
+    ];
   }
 
   /**
-   * The final state change of an execution with the run's last events, in one statement (events
-   * and state commit together, and no lock waits on a round trip), unless the run is no longer
-   * ours (swept meanwhile).
+   * The final state change of an execution with the run's last events (and its final step), in
+   * one statement, unless the run is no longer ours (swept); it also hands this instance the
+   * session's next queued run, started once the execution is over.
    */
   private async settle(
-    run: RunEntity,
+    execution: Execution,
     events: RunEvent[],
     status: 'completed' | 'failed' | 'cancelled' | 'paused',
     values: SettledValues,
+    step?: FinalStep,
   ): Promise<void> {
-    const moved = await this.runs.settle(run.tenantId, run.id, events, status, values);
+    const { moved, next } = await this.runs.settle(
+      execution.run,
+      events,
+      status,
+      values,
+      this.instanceId,
+      step,
+    );
+    execution.settled = true;
+    execution.next = next;
     if (moved && status !== 'paused') countFinishedRun(status, values.metrics);
   }
 
-  /** When a run of a session ends, the session's next queued run (`multitask: enqueue`) starts here. */
-  private async startNextQueued(run: RunEntity): Promise<void> {
+  /**
+   * When a run of a session ends, the session's next queued run (`multitask: enqueue`) starts
+   * here: the one its settle claimed, or, when the execution ended without one (its run lost to
+   * a sweep, the database away), one claimed now.
+   */
+  private async startNextQueued(execution: Execution): Promise<void> {
+    const { run } = execution;
     try {
-      const next = await this.runs.claimNextQueued(run.tenantId, run.sessionId, this.instanceId);
+      const id = execution.settled
+        ? execution.next
+        : await this.runs.claimNextQueued(run.tenantId, run.sessionId, this.instanceId);
+      const next = id ? await this.runs.findById(run.tenantId, id) : null;
       if (next) this.start(next, await this.initialState(next));
     } catch (error) {
       this.logger.warn(

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
-import { insertEventsSql, RunEvent, RunEventsRepository, ROWS_PER_STATEMENT } from './run-events.repository';
+import type { RunEvent } from './run-events.repository';
 import { RunEntity, RunMetrics, RunStatus } from './run.entity';
 
 export interface RunFilters {
@@ -79,12 +79,33 @@ export interface StepRecord {
   description: string;
 }
 
+/** The step that ends a run, stored by `settle` with its checkpoint (whose id the caller chose). */
+export interface FinalStep extends StepRecord {
+  checkpointId: string;
+}
+
+/** `p_step` of agentry_settle_run. */
+function finalStepJson(step: FinalStep) {
+  return {
+    step_num: step.stepNum,
+    type: step.type,
+    messages: step.sent,
+    model_response: step.modelResponse,
+    tool_calls: step.toolCalls,
+    metrics: step.stepMetrics,
+    checkpoint: {
+      id: step.checkpointId,
+      messages: step.messages,
+      metrics: step.runMetrics,
+      agent_config: step.agentConfig,
+      description: step.description,
+    },
+  };
+}
+
 @Injectable()
 export class RunsRepository extends TenantScopedRepository<RunEntity> {
-  constructor(
-    dataSource: DataSource,
-    private readonly events: RunEventsRepository,
-  ) {
+  constructor(dataSource: DataSource) {
     super(dataSource, RunEntity);
   }
 
@@ -200,41 +221,38 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
   }
 
   /**
-   * Ends an execution: stores its last events and moves the run from `running` to `status`, in
-   * one statement, so both commit together and the run's row lock (and the run statistics row its
-   * trigger updates) is held for no round trip. False when the run was no longer running (swept);
-   * the events are stored all the same. Given fields replace the stored ones.
+   * Ends an execution in one statement (the agentry_settle_run function): the final step's row and
+   * checkpoint when given, the run's last events and its move from `running` to `status` commit
+   * together, no lock (the run's row, the run statistics row its trigger updates) is held for a
+   * round trip, and the session's oldest queued run, if any, is handed to `instanceId`. `moved` is
+   * false when the run was no longer running (swept); the events are stored all the same. Given
+   * fields replace the stored ones.
    */
   async settle(
-    tenantId: string,
-    id: string,
+    run: Pick<RunEntity, 'tenantId' | 'id' | 'sessionId'>,
     events: RunEvent[],
     status: RunStatus,
     values: SettledValues,
-  ): Promise<boolean> {
-    const params: unknown[] = [
-      tenantId,
-      id,
-      status,
-      JSON.stringify(values.metrics),
-      values.responseContent ?? null,
-      values.error ?? null,
-      values.finishedAt ?? null,
-    ];
-    const rows = events.map((event) => ({ tenantId, runId: id, event }));
-    // A final event after thousands of unwritten ones (a database away for a while): the rest first.
-    while (rows.length >= ROWS_PER_STATEMENT)
-      await this.events.insertRows(rows.splice(0, ROWS_PER_STATEMENT - 1));
-    const insert = rows.length ? `WITH stored AS (${insertEventsSql(rows, params)}) ` : '';
-    const [moved] = (await this.dataSource.query(
-      `${insert}UPDATE runs SET status = $3, metrics = $4::jsonb,
-         response_content = COALESCE($5, response_content), error = COALESCE($6, error),
-         finished_at = COALESCE($7::timestamptz, finished_at), intent = NULL, instance_id = NULL,
-         updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND status = 'running' RETURNING id`,
-      params,
-    )) as [unknown[], number];
-    return moved.length > 0;
+    instanceId: string,
+    step?: FinalStep,
+  ): Promise<{ moved: boolean; next: string | null }> {
+    const [row] = (await this.dataSource.query(
+      `SELECT agentry_settle_run($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb, $10::jsonb, $11) AS s`,
+      [
+        run.tenantId,
+        run.id,
+        run.sessionId,
+        status,
+        JSON.stringify(values.metrics),
+        values.responseContent ?? null,
+        values.error ?? null,
+        values.finishedAt ?? null,
+        JSON.stringify(events),
+        step ? JSON.stringify(finalStepJson(step)) : null,
+        instanceId,
+      ],
+    )) as Array<{ s: { moved: boolean; next: string | null } }>;
+    return row.s;
   }
 
   /**
@@ -329,15 +347,15 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
 
   /**
    * Hands the oldest queued run of a session to this instance, if the session has no running run
-   * (one statement: the agentry_claim_next_queued function, under the session's lock).
+   * (one statement: the agentry_claim_next_queued function, under the session's lock); its id.
    */
-  async claimNextQueued(tenantId: string, sessionId: string, instanceId: string): Promise<RunEntity | null> {
+  async claimNextQueued(tenantId: string, sessionId: string, instanceId: string): Promise<string | null> {
     const [row] = (await this.dataSource.query('SELECT agentry_claim_next_queued($1, $2, $3) AS id', [
       tenantId,
       sessionId,
       instanceId,
     ])) as Array<{ id: string | null }>;
-    return row.id ? this.findById(tenantId, row.id) : null;
+    return row.id;
   }
 
   /**
