@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { httpFetch } from '../../src/modules/runs/providers/http-fetch';
+import { httpFetch, nodeBodyOf } from '../../src/modules/runs/providers/http-fetch';
 
 /** A local server; `handler` sees each request with how many came before it on its connection. */
 async function server(handler: (req: http.IncomingMessage, res: http.ServerResponse, nth: number) => void) {
@@ -146,5 +146,33 @@ describe('httpFetch: fetch for the model SDK over node:http', () => {
       message: 'fetch failed',
       cause: expect.objectContaining({ code: 'ECONNREFUSED' }) as unknown,
     });
+  });
+
+  it('leaves a successful answer unread until a reader takes it: the node stream, or the web body', async () => {
+    const srv = await server((req, res) => {
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'text/plain' });
+      res.end('all of it');
+    });
+    try {
+      const direct = await httpFetch(`${srv.url}/a`);
+      // Nothing was read meanwhile: the node stream has every byte.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const node = nodeBodyOf(direct);
+      expect(node).not.toBeNull();
+      let text = '';
+      for await (const chunk of node!) text += String(chunk);
+      expect(text).toBe('all of it');
+
+      const web = await httpFetch(`${srv.url}/b`);
+      expect(await web.text()).toBe('all of it');
+      // Taken by the web body: no longer offered as a node stream.
+      expect(nodeBodyOf(web)).toBeNull();
+      // An error's body is for the SDK to read at once.
+      const missing = await httpFetch(`${srv.url}/missing`);
+      expect(nodeBodyOf(missing)).toBeNull();
+      expect(await missing.text()).toBe('all of it');
+    } finally {
+      await srv.close();
+    }
   });
 });

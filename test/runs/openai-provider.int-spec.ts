@@ -6,12 +6,14 @@ import { OpenAiProvider } from '../../src/modules/runs/providers/openai.provider
 import { toRunConfig } from '../../src/modules/runs/run-config';
 import { eventually } from '../factories/change.factory';
 
-type Behaviour = 'answer' | 'stall' | 'slow' | 'fail';
+type Behaviour = 'answer' | 'stall' | 'slow' | 'fail' | 'error' | 'garbage' | 'cut' | 'crlf';
 
 /**
  * A local OpenAI-compatible upstream: `answer` streams three tokens, `stall` sends one and then
- * nothing, `slow` sends five 150 ms apart, `fail` answers 500. Counts requests, and records when one's connection closes before
- * its end.
+ * nothing, `slow` sends five 150 ms apart, `fail` answers 500; after one token, `error` sends an
+ * error object, `garbage` a chunk that is not JSON, `cut` closes the connection; `crlf` streams the
+ * answer with CRLF line ends and comments, written a few bytes at a time. Counts requests, and
+ * records when one's connection closes before its end.
  */
 async function upstream() {
   let behaviour: Behaviour = 'answer';
@@ -34,8 +36,29 @@ async function upstream() {
         res.write(
           `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
         );
+      if (behaviour === 'crlf') {
+        const text = ['one ', 'two ', 'three']
+          .map(
+            (content) =>
+              `: keep-alive\r\ndata: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\r\n\r\n`,
+          )
+          .join('')
+          .concat('data: [DONE]\r\n\r\n');
+        let at = 0;
+        const next = setInterval(() => {
+          res.write(text.slice(at, (at += 7)));
+          if (at >= text.length) {
+            clearInterval(next);
+            res.end();
+          }
+        }, 1);
+        return;
+      }
       chunk({ role: 'assistant', content: 'one ' });
       if (behaviour === 'stall') return;
+      if (behaviour === 'error') return void res.end('data: {"error":{"message":"overloaded"}}\n\n');
+      if (behaviour === 'garbage') return void res.write('data: {"choices": [\n\n');
+      if (behaviour === 'cut') return void setTimeout(() => res.socket?.destroy(), 20);
       if (behaviour === 'slow') {
         let sent = 1;
         const next = setInterval(() => {
@@ -144,5 +167,32 @@ describe('OpenAiProvider against a local OpenAI-compatible server', () => {
     const before = model.requests();
     await expect(provider.complete(call(run.signal))).rejects.toBe(reason);
     expect(model.requests()).toBe(before);
+  });
+
+  it('reads a stream with CRLF line ends and comments, cut anywhere', async () => {
+    model.set('crlf');
+    const deltas: string[] = [];
+    const turn = await provider.complete(call(new AbortController().signal, deltas));
+    expect(turn.content).toBe('one two three');
+    expect(deltas).toEqual(['one ', 'two ', 'three']);
+  });
+
+  it('an error, a chunk that is not JSON or a cut connection mid-stream fails the call with why', async () => {
+    const run = new AbortController();
+    model.set('error');
+    await expect(provider.complete(call(run.signal))).rejects.toThrow(
+      new ModelError('model server answered an error: overloaded'),
+    );
+    model.set('garbage');
+    await expect(provider.complete(call(run.signal))).rejects.toThrow(
+      new ModelError('model server sent a chunk that is not JSON: {"choices": ['),
+    );
+    // Nothing more is read from an answer that failed: its connection is closed.
+    await eventually(() => model.cutOff.includes('garbage'), 'the upstream connection to close');
+    model.set('cut');
+    const deltas: string[] = [];
+    await expect(provider.complete(call(run.signal, deltas))).rejects.toThrow(ModelError);
+    expect(deltas).toEqual(['one ']);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });

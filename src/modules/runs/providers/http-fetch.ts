@@ -10,6 +10,43 @@ const agents = {
 /** Statuses whose responses have no body (a Response refuses one). */
 const NO_BODY = new Set([101, 204, 205, 304]);
 
+/** The socket's stream behind each successful response's body, until that body is read. */
+const nodeBodies = new WeakMap<Response, http.IncomingMessage>();
+
+/**
+ * The node stream of a response `httpFetch` made, for a reader that parses it itself (no web
+ * stream per chunk in between); null when it has none or its web body was read already.
+ */
+export function nodeBodyOf(response: Response): Readable | null {
+  return nodeBodies.get(response) ?? null;
+}
+
+/**
+ * A web stream over `body` that attaches to it only when first read, so that the node stream
+ * stays free for `nodeBodyOf` until then (Readable.toWeb starts reading at once).
+ */
+function lazyWebBody(body: http.IncomingMessage, detach: () => void): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!reader) {
+          detach();
+          reader = (Readable.toWeb(body) as ReadableStream<Uint8Array>).getReader();
+        }
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel(reason) {
+        if (reader) return reader.cancel(reason);
+        body.destroy();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
@@ -63,13 +100,18 @@ export function httpFetch(input: string | URL | Request, init: RequestInit = {})
         }
         const empty = NO_BODY.has(status) || method === 'HEAD';
         if (empty) response.resume();
-        resolve(
-          new Response(empty ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>), {
-            status,
-            statusText: response.statusMessage,
-            headers: responseHeaders,
-          }),
+        // An error's body is read by the SDK at once; a success's waits for its reader.
+        const ok = status >= 200 && status < 300 && !empty;
+        const answered = new Response(
+          empty
+            ? null
+            : ok
+              ? lazyWebBody(response, () => nodeBodies.delete(answered))
+              : (Readable.toWeb(response) as ReadableStream<Uint8Array>),
+          { status, statusText: response.statusMessage, headers: responseHeaders },
         );
+        if (ok) nodeBodies.set(answered, response);
+        resolve(answered);
       });
       request.end(body);
     });
