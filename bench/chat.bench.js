@@ -5,13 +5,24 @@
  * Concurrent as a load generator's connections are: N clients, each starting its next chat as
  * soon as its last one ended, started spread over one stream's length, so N streams are open at
  * any moment and chats arrive steadily (N per stream length), for BENCH_DURATION_S seconds.
- * The same clients then call the upstream directly, in the same run. Reports time to first token
- * both ways (the difference is what Agentry adds: auth, admission, run row, SDK call, SSE),
- * sustained SSE events per second, the server's memory per open stream, and its CPU time per chat.
+ * The same clients then chat through the floor (bench/lib/minimal-chat-server.js: bare node:http
+ * and pg doing only the storing a run needs, on the same core), and call the upstream directly, in
+ * the same run. Reports time to first token all three ways (Agentry's minus the direct one is what
+ * it adds: auth, admission, run row, SDK call, SSE; the floor's says how much of that this machine
+ * adds whatever the server does), sustained SSE events per second, the server's memory per open
+ * stream, and CPU time per chat of the server and of the floor.
  */
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
-const { benchTenant, cpuMs, rssBytes, saveResults, startAgentry, startUpstream } = require('./lib');
+const {
+  benchTenant,
+  cpuMs,
+  rssBytes,
+  saveResults,
+  startAgentry,
+  startMinimalChatServer,
+  startUpstream,
+} = require('./lib');
 
 const STREAMS = Number(process.env.BENCH_STREAMS || 200);
 const TOKENS = Number(process.env.BENCH_TOKENS || 50);
@@ -167,6 +178,19 @@ async function main() {
       memoryPerStream = Math.max(memoryPerStream, (rssBytes(app.child.pid) - idle) / STREAMS);
     });
     const serverCpuMs = cpuMs(app.child.pid) - cpuBefore;
+    // Agentry idles from here on; the floor takes the same core.
+    const floor = await startMinimalChatServer(upstreamUrl);
+    let floorRun;
+    let floorCpuMs;
+    try {
+      const viaFloor = () => stream(`${floor.baseUrl}/chat`, {}, { message: 'hello', stream: true }, isDelta);
+      for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 50 }, viaFloor));
+      const floorCpuBefore = cpuMs(floor.child.pid);
+      floorRun = await closedLoop(viaFloor, () => undefined);
+      floorCpuMs = cpuMs(floor.child.pid) - floorCpuBefore;
+    } finally {
+      await floor.stop();
+    }
     const directRun = await closedLoop(direct, () => undefined);
     const directTtft = directRun.ttfts;
     const agentryTtft = agentry.ttfts;
@@ -174,22 +198,26 @@ async function main() {
     const agentrySeconds = agentry.seconds;
     const directSummary = summary(directTtft);
     const agentrySummary = summary(agentryTtft);
+    const floorSummary = summary(floorRun.ttfts);
+    const added = (through) => ({
+      p50: Math.round((through.p50 - directSummary.p50) * 100) / 100,
+      p99: Math.round((through.p99 - directSummary.p99) * 100) / 100,
+    });
     const result = {
       streams: STREAMS,
       tokens: TOKENS,
       token_ms: TOKEN_MS,
       duration_s: DURATION_S,
-      chats: { agentry: agentryTtft.length, direct: directTtft.length },
-      ttft_ms: { direct: directSummary, agentry: agentrySummary },
-      added_ttft_ms: {
-        p50: Math.round((agentrySummary.p50 - directSummary.p50) * 100) / 100,
-        p99: Math.round((agentrySummary.p99 - directSummary.p99) * 100) / 100,
-      },
+      chats: { agentry: agentryTtft.length, floor: floorRun.ttfts.length, direct: directTtft.length },
+      ttft_ms: { direct: directSummary, agentry: agentrySummary, floor: floorSummary },
+      added_ttft_ms: added(agentrySummary),
+      floor_added_ttft_ms: added(floorSummary),
       events_per_second: Math.round(events / agentrySeconds),
       // The server's CPU time over the run per chat (all of it: tokens, database, HTTP), and how
       // busy that kept its core.
       server_cpu_ms_per_chat: Math.round((serverCpuMs / agentry.chats) * 100) / 100,
       server_cpu_busy_percent: Math.round(serverCpuMs / agentrySeconds / 10),
+      floor_cpu_ms_per_chat: Math.round((floorCpuMs / floorRun.chats) * 100) / 100,
       memory_per_open_stream_kb: Math.round(memoryPerStream / 1024),
     };
     clearTimeout(watchdog);

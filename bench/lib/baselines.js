@@ -1,7 +1,8 @@
 'use strict';
 /** Baseline servers in child processes, pinned to the server core like the app. */
 const { join } = require('node:path');
-const { SERVER_CORE } = require('./env');
+const { SERVER_CORE, serverUrls } = require('./env');
+const { throwawayDatabase } = require('./database');
 const { freePort, spawnNode, stop, waitForOk } = require('./process');
 
 const KINDS = {
@@ -24,4 +25,38 @@ async function startBaseline(kind, body, core = SERVER_CORE) {
   return { kind, label: KINDS[kind], baseUrl, stop: () => stop(child) };
 }
 
-module.exports = { startBaseline, BASELINES: Object.keys(KINDS) };
+/**
+ * Starts the chat floor (minimal-chat-server.js) against the OpenAI-compatible `upstreamUrl`, on a
+ * throwaway database of the local PostgreSQL; `stop()` drops it.
+ */
+async function startMinimalChatServer(upstreamUrl, core = SERVER_CORE) {
+  const database = await throwawayDatabase(serverUrls().databaseUrl, 'bench_floor');
+  const port = await freePort();
+  const { child, output } = spawnNode(
+    core,
+    join(__dirname, 'minimal-chat-server.js'),
+    [String(port), upstreamUrl, database.url],
+    { PATH: process.env.PATH, NODE_ENV: 'production' },
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForOk(`${baseUrl}/`, child, output, 15_000);
+  } catch (error) {
+    await stop(child);
+    await database.drop();
+    throw error;
+  }
+  return {
+    baseUrl,
+    child,
+    async stop() {
+      try {
+        await stop(child);
+      } finally {
+        await database.drop();
+      }
+    },
+  };
+}
+
+module.exports = { startBaseline, startMinimalChatServer, BASELINES: Object.keys(KINDS) };
