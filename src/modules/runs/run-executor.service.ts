@@ -344,7 +344,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
               { metrics, responseContent: response, finishedAt: new Date() },
               step,
             ),
-          this.stepEvents(run, step),
+          this.stepEvents(run, step, step.checkpointId),
         );
         return;
       }
@@ -526,16 +526,16 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   /** A step the run goes on from: its row, checkpoint and the run's metrics in one statement, then its events. */
   private async recordStep(log: RunEventLog, run: RunEntity, record: StepRecord): Promise<void> {
     const checkpointId = await this.runs.recordStep(run.tenantId, run.id, record);
-    for (const event of this.stepEvents(run, { ...record, checkpointId })) log.emit(event.type, event.data);
+    for (const event of this.stepEvents(run, record, checkpointId)) log.emit(event.type, event.data);
   }
 
   /** The events that close a stored step: `step_completed`, then `checkpoint_created`. */
-  private stepEvents(run: RunEntity, step: FinalStep) {
+  private stepEvents(run: RunEntity, step: StepRecord, checkpointId: string) {
     return [
       { type: 'step_completed', data: { run_id: run.id, step: step.stepNum, metrics: step.stepMetrics } },
       {
         type: 'checkpoint_created',
-        data: { run_id: run.id, checkpoint_id: step.checkpointId, step: step.stepNum },
+        data: { run_id: run.id, checkpoint_id: checkpointId, step: step.stepNum },
       },
     ];
   }
