@@ -45,7 +45,7 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
   }
 
   /** Writes events of any runs, a statement per 5,000. */
-  async insertRows(rows: RunEventRow[], manager?: EntityManager): Promise<void> {
+  async insertRows(rows: RunEventRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const json = JSON.stringify(
         rows.slice(start, start + ROWS_PER_STATEMENT).map(({ tenantId, runId, event }) => ({
@@ -57,7 +57,7 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
           at: event.timestamp,
         })),
       );
-      await (manager ?? this.dataSource.manager).query(INSERT_EVENTS, [json]);
+      await this.dataSource.query(INSERT_EVENTS, [json]);
     }
   }
 
