@@ -18,6 +18,7 @@ const {
   benchTenant,
   cpuMs,
   rssBytes,
+  onSseFrames,
   saveResults,
   startAgentry,
   startMinimalChatServer,
@@ -57,7 +58,6 @@ function stream(url, headers, body, isToken) {
     const started = performance.now();
     let first = null;
     let frames = 0;
-    let buffer = '';
     const payload = JSON.stringify(body);
     const req = http.request(
       url,
@@ -76,19 +76,15 @@ function stream(url, headers, body, isToken) {
           res.resume();
           return reject(new Error(`${url} answered ${res.statusCode}`));
         }
-        res.setEncoding('utf8');
-        res.on('data', (text) => {
-          buffer += text;
-          let boundary;
-          while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-            const frame = buffer.slice(0, boundary);
-            buffer = buffer.slice(boundary + 2);
-            if (frame.startsWith(':')) continue;
+        onSseFrames(
+          res,
+          (frame) => {
+            if (frame.startsWith(':')) return;
             frames++;
             if (first === null && isToken(frame)) first = performance.now() - started;
-          }
-        });
-        res.on('end', () => resolve({ ttft: first, frames }));
+          },
+          () => resolve({ ttft: first, frames }),
+        );
       },
     );
     req.on('error', reject);

@@ -8,5 +8,6 @@ module.exports = {
   ...require('./baselines'),
   ...require('./load'),
   ...require('./results'),
+  ...require('./sse-frames'),
   ...require('./upstream'),
 };

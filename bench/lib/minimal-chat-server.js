@@ -11,6 +11,7 @@
 const http = require('node:http');
 const { URL } = require('node:url');
 const { Pool } = require('pg');
+const { onSseFrames } = require('./sse-frames');
 
 const [portArg, upstreamArg, databaseUrl] = process.argv.slice(2);
 const upstream = new URL(`${upstreamArg}/chat/completions`);
@@ -53,22 +54,6 @@ setInterval(() => {
   pool.query({ ...EVENTS, values: [batch] }).catch((error) => console.error(error.message));
 }, FLUSH_MS).unref();
 
-/** Calls `onChunk` with each `data:` payload of an SSE response, then `onEnd`. */
-function readSse(response, onChunk, onEnd) {
-  let buffer = '';
-  response.setEncoding('utf8');
-  response.on('data', (text) => {
-    buffer += text;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (frame.startsWith('data: ')) onChunk(frame.slice(6));
-    }
-  });
-  response.on('end', onEnd);
-}
-
 function chat(req, res) {
   let body = '';
   req.setEncoding('utf8');
@@ -93,9 +78,11 @@ function chat(req, res) {
       };
       res.write(frame('run_started', { run_id: runId }));
       let text = '';
-      readSse(
+      onSseFrames(
         answer,
-        (data) => {
+        (message) => {
+          if (!message.startsWith('data: ')) return;
+          const data = message.slice(6);
           if (data === '[DONE]') return;
           const content = JSON.parse(data).choices[0]?.delta?.content;
           if (!content) return;
