@@ -1,7 +1,6 @@
-import type { Role } from '../../src/shared/auth/permissions';
 import { agentBody, AgentJson, createAgent } from '../factories/agent.factory';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
-import { expectError } from '../helpers/envelope';
+import { describeRouteMatrix, MatrixRoute } from '../helpers/route-matrix';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
 /** What each route acts on: an agent at version 2 with a `staging` label, and a template, all in tenant A. */
@@ -10,21 +9,7 @@ interface Fixture {
   templateId: string;
 }
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-interface RouteCase {
-  op: string;
-  method: Method;
-  path: (f: Fixture) => string;
-  body?: (f: Fixture) => object;
-  ok: number;
-  /** A role of the same tenant that lacks the route's permission. */
-  weaker: Role;
-  /** A request that breaks the input rules. */
-  bad: { path?: (f: Fixture) => string; body?: object };
-  /** The error code another tenant gets for A's resource; none for collection routes. */
-  notFound?: 'AGENT_NOT_FOUND' | 'TEMPLATE_NOT_FOUND';
-}
+type RouteCase = MatrixRoute<Fixture>;
 
 const agentPath = (f: Fixture, rest = '') => `/api/v1/agents/${f.agent.id}${rest}`;
 const templatePath = (f: Fixture, rest = '') => `/api/v1/templates/${f.templateId}${rest}`;
@@ -276,18 +261,6 @@ describe('agent and template routes: happy path, 400, 401, 403 and 404 for each'
     return { agent, templateId: template.body.id as string };
   }
 
-  function send(
-    route: RouteCase,
-    f: Fixture,
-    token: string | null,
-    path = route.path(f),
-    body = route.body?.(f),
-  ) {
-    let req = ctx.http[route.method](path);
-    if (token) req = req.set('Authorization', `Bearer ${token}`);
-    return body === undefined ? req : req.send(body);
-  }
-
   it('covers every agent and template route', () => {
     expect(ROUTES.map((route) => route.op).sort()).toEqual(
       [
@@ -318,57 +291,24 @@ describe('agent and template routes: happy path, 400, 401, 403 and 404 for each'
     );
   });
 
-  describe.each(ROUTES)('$op', (route) => {
-    let f: Fixture;
-    beforeAll(async () => {
-      f = await fixture();
-    });
-
-    it(`answers ${route.ok} on the happy path`, async () => {
-      const res = await send(route, await fixture(), a.token('editor'));
-      expect({ status: res.status, body: res.body }).toEqual({ status: route.ok, body: expect.anything() });
-    });
-
-    it('answers 400 VALIDATION_FAILED on bad input', async () => {
-      const res = await send(
-        route,
-        f,
-        a.token('admin'),
-        route.bad.path?.(f) ?? route.path(f),
-        route.bad.body ?? route.body?.(f),
+  describeRouteMatrix<Fixture, RouteCase>({
+    routes: ROUTES,
+    env: () => ({ ctx, a, b }),
+    roles: { ok: 'editor', bad: 'admin' },
+    fixture,
+    async untouched(f) {
+      const still = await ctx.http.get(agentPath(f)).set('Authorization', `Bearer ${a.token('viewer')}`);
+      expect(still.body).toEqual(
+        expect.objectContaining({ version: 2, labels: { staging: 2 }, status: 'active' }),
       );
-      expectError(res, 400, 'VALIDATION_FAILED');
-    });
-
-    it('answers 401 UNAUTHENTICATED without credentials', async () => {
-      expectError(await send(route, f, null), 401, 'UNAUTHENTICATED');
-    });
-
-    it(`answers 403 FORBIDDEN to a ${route.weaker}`, async () => {
-      expectError(await send(route, f, a.token(route.weaker)), 403, 'FORBIDDEN');
-    });
-
-    if (route.notFound) {
-      const code = route.notFound;
-      it(`answers 404 ${code} to another tenant, even its owner`, async () => {
-        expectError(await send(route, f, b.token('owner')), 404, code);
-        // …and the resource is untouched.
-        const still = await ctx.http.get(agentPath(f)).set('Authorization', `Bearer ${a.token('viewer')}`);
-        expect(still.body).toEqual(
-          expect.objectContaining({ version: 2, labels: { staging: 2 }, status: 'active' }),
-        );
-      });
-    } else {
-      it("shows another tenant none of this tenant's resources", async () => {
-        const res = await send(route, f, b.token('owner'));
-        expect(res.status).toBeLessThan(300);
-        const list = await ctx.http
-          .get(route.path(f).replace(/\/validate$/, ''))
-          .set('Authorization', `Bearer ${b.token('viewer')}`);
-        const ids = (list.body.items as Array<{ id: string }>).map((item) => item.id);
-        expect(ids).not.toContain(f.agent.id);
-        expect(ids).not.toContain(f.templateId);
-      });
-    }
+    },
+    async unseen(route, f) {
+      const list = await ctx.http
+        .get(route.path(f).replace(/\/validate$/, ''))
+        .set('Authorization', `Bearer ${b.token('viewer')}`);
+      const ids = (list.body.items as Array<{ id: string }>).map((item) => item.id);
+      expect(ids).not.toContain(f.agent.id);
+      expect(ids).not.toContain(f.templateId);
+    },
   });
 });
