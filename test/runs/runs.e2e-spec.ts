@@ -242,4 +242,20 @@ describe('runs', () => {
     expect(third.events[third.events.length - 1].event).toBe('run_cancelled');
     expect((await waitForStatus(ctx, operator, thirdId, ['cancelled'])).status).toBe('cancelled');
   });
+
+  it('a run stream refuses a Last-Event-ID that is no seq, in the envelope', async () => {
+    const agent = await scriptedAgent(ctx, tenant, ['hi']);
+    const done = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'x' });
+    expectError(
+      await ctx.http
+        .get(`/api/v1/runs/${done.body.run_id}/stream`)
+        .set('Authorization', viewer)
+        .set('Last-Event-ID', 'abc'),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
 });
