@@ -4,7 +4,7 @@ import type { TestTenant } from '../factories/tenant.factory';
 import { expectError } from './envelope';
 import type { TestApp } from './test-app';
 
-export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** One route and the requests that prove its five answers, on resources `F` of tenant A. */
 export interface MatrixRoute<F> {

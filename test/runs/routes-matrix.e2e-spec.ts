@@ -11,6 +11,7 @@ interface Fixture {
   runId: string;
   /** Its first checkpoint; none yet for a run still in its first step. */
   checkpointId: string | null;
+  /** Counted for a completed run; a live one is only acted on by a happy path, which needs none. */
   events: number;
   checkpoints: number;
 }
