@@ -5488,6 +5488,15 @@ export interface operations {
           'application/json': components['schemas']['ComponentResponseDto'];
         };
       };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
       /** @description Missing, invalid or expired credentials */
       401: {
         headers: {

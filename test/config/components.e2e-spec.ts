@@ -219,6 +219,15 @@ describe('Component configs', () => {
       400,
       'VALIDATION_FAILED',
     );
+    // A name no component can have is a 400 on every route that names one, not a 404.
+    for (const req of [
+      ctx.http.get('/api/v1/config/bad%20name!').set(as('viewer')),
+      ctx.http.get('/api/v1/config/bad%20name!/history').set(as('viewer')),
+      ctx.http.delete('/api/v1/config/bad%20name!').set(as('editor')),
+    ]) {
+      const error = expectError(await req, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual([expect.objectContaining({ field: 'name' })]);
+    }
     const badIfMatch = await ctx.http
       .delete('/api/v1/config/mem')
       .set(as('editor'))

@@ -63,10 +63,12 @@ export class ComponentsService {
   }
 
   async get(tenantId: string, name: string): Promise<ComponentResponseDto> {
+    this.checkName(name);
     return toComponentResponse(await this.require(tenantId, name));
   }
 
   async history(tenantId: string, name: string, query: PageQueryDto): Promise<ComponentHistoryResponseDto> {
+    this.checkName(name);
     const [rows, total] = await this.changes.list(tenantId, name, query.limit, query.offset);
     if (total === 0) throw this.notFound(name);
     return {
@@ -210,6 +212,7 @@ export class ComponentsService {
 
   /** Deletes a component no agent uses; its history stays. */
   async remove(principal: TenantPrincipal, name: string, ifMatch: string | undefined): Promise<void> {
+    this.checkName(name);
     const condition = readIfMatch(ifMatch);
     const tenantId = principal.tenant.id;
     await this.dataSource.transaction(async (manager) => {

@@ -69,7 +69,7 @@ export class ConfigController {
   /** Gets a component (`ETag: "<version>"`); secrets masked. */
   @Get(':name')
   @RequirePermission(Permission.ConfigRead)
-  @ApiErrors(404)
+  @ApiErrors(400, 404)
   async getComponent(
     @CurrentTenant() principal: TenantPrincipal,
     @Param('name') name: string,
