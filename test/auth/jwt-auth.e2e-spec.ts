@@ -33,9 +33,11 @@ describe('JWT authentication', () => {
     expect(error.message).toMatch(/Authentication required/);
   });
 
-  it('refuses a malformed token', async () => {
-    expectError(await auditAs('not.a.jwt'), 401, 'UNAUTHENTICATED');
-    expectError(await auditAs('garbage'), 401, 'UNAUTHENTICATED');
+  it('refuses a malformed token, saying it is not a JWT', async () => {
+    for (const token of ['not.a.jwt', 'garbage']) {
+      const error = expectError(await auditAs(token), 401, 'UNAUTHENTICATED');
+      expect(error.message).toBe('Invalid token: it is not a JWT (its header is not base64url JSON)');
+    }
   });
 
   it('refuses a token signed with another secret', async () => {
@@ -53,7 +55,8 @@ describe('JWT authentication', () => {
     const body = Buffer.from(
       JSON.stringify({ sub: 'x', tenant_id: tenant.id, roles: ['owner'], iat: now, exp: now + 600 }),
     ).toString('base64url');
-    expectError(await auditAs(`${header}.${body}.`), 401, 'UNAUTHENTICATED');
+    const error = expectError(await auditAs(`${header}.${body}.`), 401, 'UNAUTHENTICATED');
+    expect(error.message).toBe('Invalid token: algorithm none is not accepted');
   });
 
   it('refuses an RS256 token when no JWKS is configured, and an HS256 token signed with a public key', async () => {

@@ -24,14 +24,15 @@ interface AgentryClaims {
   platform?: unknown;
 }
 
-function headerAlgorithm(rawJwt: string): string | undefined {
+/** The `alg` of a token's header: undefined when it names none, null when the header does not parse. */
+function headerAlgorithm(rawJwt: string): string | undefined | null {
   try {
     const header = JSON.parse(Buffer.from(rawJwt.split('.')[0], 'base64url').toString('utf8')) as {
       alg?: unknown;
     };
-    return typeof header.alg === 'string' ? header.alg : undefined;
+    return typeof header?.alg === 'string' ? header.alg : undefined;
   } catch {
-    return undefined;
+    return null;
   }
 }
 
@@ -63,6 +64,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: (req: Request, rawJwt: string, done: KeyCallback) => {
         const alg = headerAlgorithm(rawJwt);
+        if (alg === null) return done(new Error('it is not a JWT (its header is not base64url JSON)'));
         if (alg === 'HS256' && secret) return done(null, secret as unknown as Buffer);
         if (alg && (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg) && jwks) {
           return jwks(req, rawJwt, done as never);
