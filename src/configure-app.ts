@@ -26,10 +26,12 @@ const MAX_BODY_DEPTH = 64;
  */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-type BodyProblem = { kind: 'depth' } | { kind: 'reservedKey'; key: string; path: string };
+type BodyProblem = { kind: 'array' } | { kind: 'depth' } | { kind: 'reservedKey'; key: string; path: string };
 
 /** What is wrong with a parsed body's shape, if anything; iterative, so depth cannot overflow it. */
 function inspectBody(body: unknown): BodyProblem | null {
+  // Every body the API takes is an object; an array would only be read as an object's fields "0", "1"...
+  if (Array.isArray(body)) return { kind: 'array' };
   const stack: Array<[unknown, number, string]> = [[body, 0, '']];
   while (stack.length > 0) {
     const [value, depth, path] = stack.pop() as [unknown, number, string];
@@ -46,6 +48,12 @@ function inspectBody(body: unknown): BodyProblem | null {
 }
 
 function bodyShapeError(problem: BodyProblem) {
+  if (problem.kind === 'array') {
+    return commonError(
+      'VALIDATION_FAILED',
+      'Validation failed: the request body must be a JSON object, not an array',
+    );
+  }
   if (problem.kind === 'depth') {
     return commonError('VALIDATION_FAILED', `Request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   }

@@ -75,6 +75,18 @@ describe('error envelope', () => {
     );
   });
 
+  it('answers 400 VALIDATION_FAILED to a body that is an array, not an object', async () => {
+    const error = expectError(
+      await ctx.http
+        .post('/api/v1/api-keys')
+        .set(owner())
+        .send([{ name: 'x', role: 'viewer' }]),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(error.message).toBe('Validation failed: the request body must be a JSON object, not an array');
+  });
+
   it('answers 413 PAYLOAD_TOO_LARGE over BODY_LIMIT, with or without Content-Length', async () => {
     const big = { name: 'x'.repeat(3 * 1024), role: 'viewer' };
     const error = expectError(
@@ -125,6 +137,10 @@ describe('error envelope', () => {
         expect.objectContaining({ field: 'expires_at', code: 'isDate' }),
       ]),
     );
+    // A value of the wrong type gets its type named, and nothing else (name is no "too long" array).
+    expect(details.filter((detail) => detail.field === 'name')).toEqual([
+      { field: 'name', code: 'isString', message: 'name must be a string' },
+    ]);
 
     // Nested fields are named by their path.
     const nested = await ctx.http

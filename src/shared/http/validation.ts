@@ -2,12 +2,25 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
+/**
+ * Constraints on a value's type. When one fails, the field's other constraints say nothing useful
+ * (a number is not "longer than 200 characters"), so only the type is reported.
+ */
+const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject', 'isDate']);
+
+/** The failed constraints worth reporting: the type ones alone when the value has the wrong type. */
+function reported(constraints: Record<string, string>): Array<[string, string]> {
+  const all = Object.entries(constraints);
+  const types = all.filter(([code]) => TYPE_CHECKS.has(code));
+  return types.length > 0 ? types : all;
+}
+
 /** Flattens class-validator's tree into one detail per failed constraint, with a dotted field path. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    for (const [code, message] of Object.entries(error.constraints ?? {})) {
+    for (const [code, message] of reported(error.constraints ?? {})) {
       details.push({
         field,
         code: code === 'whitelistValidation' ? 'unknownField' : code,
