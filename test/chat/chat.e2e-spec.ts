@@ -360,6 +360,18 @@ describe('chat', () => {
       400,
       'VALIDATION_FAILED',
     );
+    // A version past what a version can be (an integer-valued float included) is refused, not looked up.
+    for (const version of [2_147_483_648, 1.5e300]) {
+      const error = expectError(
+        await ctx.http
+          .post('/api/v1/chat')
+          .set('Authorization', operator)
+          .send({ agent_id: agent.id, message: 'x', version }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(error.details).toEqual([expect.objectContaining({ field: 'version', code: 'max' })]);
+    }
     expectError(
       await ctx.http
         .post('/api/v1/chat')

@@ -107,6 +107,14 @@ describe('resolved configurations on /internal/v1', () => {
       'VALIDATION_FAILED',
     );
     expectError(await read(a, '/internal/v1/agents/sales/config?version=zero'), 400, 'VALIDATION_FAILED');
+    // Past the largest version (1.5e300 is an integer to JavaScript): a 400, not a failed lookup.
+    for (const version of ['2147483648', '1.5e300']) {
+      expectError(
+        await read(a, `/internal/v1/agents/sales/config?version=${version}`),
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
   });
 
   it('refuses other tenants, missing credentials and roles without internal:read', async () => {

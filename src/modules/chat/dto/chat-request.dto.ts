@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   MaxLength,
+  Max,
   Min,
 } from 'class-validator';
 import { IsStorableText } from '../../agents/agent-validators';
@@ -58,6 +59,7 @@ export class ChatRequestDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(2_147_483_647)
   version?: number;
 
   /** When the session already has a run in progress: `reject` (409, default), `enqueue`, or `interrupt` (cancels it). */
