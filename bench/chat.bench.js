@@ -12,17 +12,18 @@
  * adds whatever the server does), sustained SSE events per second, the server's memory per open
  * stream, and CPU time per chat of the server and of the floor.
  */
-const http = require('node:http');
-const { performance } = require('node:perf_hooks');
 const {
-  benchTenant,
+  benchChatAgent,
+  closeChatAgent,
+  closedLoop,
   cpuMs,
   rssBytes,
-  onSseFrames,
   saveResults,
   startAgentry,
   startMinimalChatServer,
   startUpstream,
+  streamChat,
+  summary,
 } = require('./lib');
 
 const STREAMS = Number(process.env.BENCH_STREAMS || 200);
@@ -31,95 +32,7 @@ const TOKENS = Number(process.env.BENCH_TOKENS || 50);
 const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS || 20);
 const DURATION_S = Number(process.env.BENCH_DURATION_S || 20);
 const WATCHDOG_MS = Number(process.env.BENCH_WATCHDOG_MS || 300_000);
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const round = (v) => Math.round(v * 100) / 100;
-  return {
-    p50: round(percentile(sorted, 50)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted[sorted.length - 1]),
-  };
-}
-
-// A connection per stream, as SSE clients have; reused sockets race the server's keep-alive timeout.
-const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-
-/**
- * One streamed request; resolves with the time to the first frame matching `isToken` and the
- * frame count. `body` is POSTed as JSON.
- */
-function stream(url, headers, body, isToken) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    let first = null;
-    let frames = 0;
-    const payload = JSON.stringify(body);
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'text/event-stream',
-          'content-length': Buffer.byteLength(payload),
-          ...headers,
-        },
-      },
-      (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          return reject(new Error(`${url} answered ${res.statusCode}`));
-        }
-        onSseFrames(
-          res,
-          (frame) => {
-            if (frame.startsWith(':')) return;
-            frames++;
-            if (first === null && isToken(frame)) first = performance.now() - started;
-          },
-          () => resolve({ ttft: first, frames }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/**
- * STREAMS clients, each calling `call` again as soon as its last call ended, started spread over
- * one stream's length, for DURATION_S seconds. Time to first token is kept for the calls started
- * after the first stream length (all clients running). `sample` runs every second meanwhile.
- */
-async function closedLoop(call, sample) {
-  const streamMs = TOKENS * TOKEN_MS;
-  const started = performance.now();
-  const measureFrom = started + streamMs;
-  const endAt = started + DURATION_S * 1000;
-  const ttfts = [];
-  let frames = 0;
-  let chats = 0;
-  const sampler = setInterval(sample, 1000);
-  const client = async (index) => {
-    await new Promise((resolve) => setTimeout(resolve, (index * streamMs) / STREAMS));
-    while (performance.now() < endAt) {
-      const at = performance.now();
-      const result = await call();
-      frames += result.frames;
-      chats++;
-      if (at >= measureFrom) ttfts.push(result.ttft);
-    }
-  };
-  await Promise.all(Array.from({ length: STREAMS }, (_, index) => client(index)));
-  clearInterval(sampler);
-  return { ttfts, frames, chats, seconds: (performance.now() - started) / 1000 };
-}
+const LOOP = { streams: STREAMS, streamMs: TOKENS * TOKEN_MS, durationS: DURATION_S };
 
 async function main() {
   const upstream = await startUpstream({ tokens: TOKENS, tokenMs: TOKEN_MS });
@@ -131,37 +44,20 @@ async function main() {
     app.stop().finally(() => process.exit(1));
   });
   try {
-    const tenant = await benchTenant(app, 'bench-chat');
-    const platform = { authorization: `Bearer ${app.token({ platform: true })}` };
-    await app.request('PATCH', `/api/v1/tenants/${tenant.id}`, {
-      headers: platform,
-      body: { limits: { requests_per_minute: 10_000_000, max_concurrent_runs: 100_000 } },
-    });
-    const auth = { authorization: `Bearer ${tenant.jwt}` };
-    const created = await app.request('POST', '/api/v1/agents', {
-      headers: auth,
-      body: {
-        name: 'bench-chat',
-        system_prompt: 'Be quick.',
-        model: { provider: 'openai', model: 'm', base_url: upstreamUrl },
-      },
-    });
+    const { chat: viaAgentry, isDelta } = await benchChatAgent(app, upstreamUrl);
     // A stream that never ends is a finding, not a hang: report it with the server's last output.
     const watchdog = setTimeout(() => {
       console.error(`no progress for ${WATCHDOG_MS} ms; server output:\n${app.output()}`);
       app.stop().finally(() => process.exit(2));
     }, WATCHDOG_MS);
-    const chatBody = { agent_id: created.json.id, message: 'hello', stream: true };
-    const isDelta = (frame) => frame.includes('event: content_delta');
     const isUpstreamToken = (frame) => frame.includes('"content":"tok');
     const direct = () =>
-      stream(
+      streamChat(
         `${upstreamUrl}/chat/completions`,
         {},
         { model: 'm', stream: true, messages: [] },
         isUpstreamToken,
       );
-    const viaAgentry = () => stream(`${app.baseUrl}/api/v1/chat`, auth, chatBody, isDelta);
 
     // Warm up both paths (JIT, connection pools, caches).
     for (let i = 0; i < 3; i++)
@@ -170,8 +66,11 @@ async function main() {
     const idle = rssBytes(app.child.pid);
     let memoryPerStream = 0;
     const cpuBefore = cpuMs(app.child.pid);
-    const agentry = await closedLoop(viaAgentry, () => {
-      memoryPerStream = Math.max(memoryPerStream, (rssBytes(app.child.pid) - idle) / STREAMS);
+    const agentry = await closedLoop(viaAgentry, {
+      ...LOOP,
+      sample: () => {
+        memoryPerStream = Math.max(memoryPerStream, (rssBytes(app.child.pid) - idle) / STREAMS);
+      },
     });
     const serverCpuMs = cpuMs(app.child.pid) - cpuBefore;
     // Agentry idles from here on; the floor takes the same core.
@@ -179,15 +78,16 @@ async function main() {
     let floorRun;
     let floorCpuMs;
     try {
-      const viaFloor = () => stream(`${floor.baseUrl}/chat`, {}, { message: 'hello', stream: true }, isDelta);
+      const viaFloor = () =>
+        streamChat(`${floor.baseUrl}/chat`, {}, { message: 'hello', stream: true }, isDelta);
       for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 50 }, viaFloor));
       const floorCpuBefore = cpuMs(floor.child.pid);
-      floorRun = await closedLoop(viaFloor, () => undefined);
+      floorRun = await closedLoop(viaFloor, LOOP);
       floorCpuMs = cpuMs(floor.child.pid) - floorCpuBefore;
     } finally {
       await floor.stop();
     }
-    const directRun = await closedLoop(direct, () => undefined);
+    const directRun = await closedLoop(direct, LOOP);
     const directTtft = directRun.ttfts;
     const agentryTtft = agentry.ttfts;
     const events = agentry.frames;
@@ -222,7 +122,7 @@ async function main() {
   } finally {
     await app.stop();
     upstream.close();
-    agent.destroy();
+    closeChatAgent();
   }
 }
 

@@ -16,14 +16,15 @@ const { freePort, sleep, spawnNode, stop, waitForOk } = require('./process');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 /**
- * Starts Agentry. `env` adds or overrides settings (e.g. WEB_CONCURRENCY); `core` pins it (null:
- * no pinning). Request logs are off by default (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
+ * Starts Agentry: this checkout's build, or the built entry point `main` (another checkout's
+ * dist/src/main.js, to compare two builds). `env` adds or overrides settings (e.g.
+ * WEB_CONCURRENCY); `core` pins it (null: no pinning). Request logs are off by default (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
  * BENCH_CPU_PROF_DIR profiles the server (open the .cpuprofile in Chrome DevTools); BENCH_NODE_ARGS
  * adds Node options (e.g. `--max-semi-space-size=64`).
  * `app.heap()` measures the live heap after a full collection (a heap snapshot on SIGUSR2).
  */
-async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = {}) {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm run bench does)`);
+async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench', main = MAIN } = {}) {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build (npm run bench does)`);
   const { databaseUrl, redisUrl } = serverUrls();
   const database = await throwawayDatabase(databaseUrl, label);
   const port = await freePort();
@@ -51,7 +52,7 @@ async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench' } = 
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
-  const { child, output } = spawnNode(core, MAIN, [], childEnv, nodeArgs);
+  const { child, output } = spawnNode(core, main, [], childEnv, nodeArgs);
   const baseUrl = `http://127.0.0.1:${port}`;
   const app = {
     baseUrl,

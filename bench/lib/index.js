@@ -6,6 +6,7 @@ module.exports = {
   ...require('./process'),
   ...require('./app'),
   ...require('./baselines'),
+  ...require('./chat-load'),
   ...require('./load'),
   ...require('./results'),
   ...require('./sse-frames'),
