@@ -336,6 +336,33 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(failures).toEqual([]);
   });
 
+  // A URL cannot carry a lone surrogate (UTF-8 has none; percent-decoding one fails), so U+0000 is
+  // the one character of a query value PostgreSQL cannot store.
+  it('every query parameter refuses U+0000 with a 400 naming it', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const op of specOperations(spec)) {
+      const params = Object.fromEntries(
+        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
+      );
+      for (const param of op.parameters.filter((p) => p.in === 'query')) {
+        checked++;
+        const res = await send(op, {
+          params,
+          query: { [param.name]: 'a\u0000b' },
+          headers: {},
+          ifMatch: undefined,
+          body: op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' },
+        });
+        const named = res.text.includes(`"field":"${param.name}"`);
+        if (res.status !== 400 || !res.text.includes('"VALIDATION_FAILED"') || !named)
+          failures.push(`${op.method} ${op.path}?${param.name} -> ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  });
+
   it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
     const failures: string[] = [];
     const streaming = specOperations(spec).filter(answersEventStream);

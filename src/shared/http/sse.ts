@@ -59,16 +59,14 @@ export class SseStream {
 /** The position to resume after: `Last-Event-ID` header first, then `?after=`; 0 when neither. */
 export function resumePosition(req: Request, after: unknown): number {
   const header = req.headers['last-event-id'];
-  const raw = typeof header === 'string' && header.trim() !== '' ? header.trim() : after;
+  const fromHeader = typeof header === 'string' && header.trim() !== '';
+  const raw = fromHeader ? header.trim() : after;
   if (raw === undefined || raw === null || raw === '') return 0;
   const text = String(raw);
   if (!/^\d{1,15}$/.test(text)) {
+    const field = fromHeader ? 'Last-Event-ID' : 'after';
     throw commonError('VALIDATION_FAILED', 'Validation failed: the resume position must be a change id', [
-      {
-        field: 'Last-Event-ID',
-        code: 'isInt',
-        message: 'Last-Event-ID (or after) must be a non-negative integer',
-      },
+      { field, code: 'isInt', message: `${field} must be a non-negative integer` },
     ]);
   }
   return Number(text);

@@ -1,12 +1,14 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
 import { AGENT_STATUSES, type AgentStatus } from '../agent.entity';
+import { IsStorableText } from '../agent-validators';
 
 export class ListAgentsQueryDto extends PageQueryDto {
   /** Only agents carrying this tag. */
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @IsStorableText()
   tag?: string;
 
   /** Only `active` or `inactive` agents. */
@@ -18,5 +20,6 @@ export class ListAgentsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsStorableText()
   q?: string;
 }

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
 import { COMPONENT_TYPES, ComponentType } from '../component.entity';
+import { IsStorableText } from '../../agents/agent-validators';
 
 export class ListComponentsQueryDto extends PageQueryDto {
   /** Only components of this type. */
@@ -13,6 +14,7 @@ export class ListComponentsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @IsStorableText()
   tag?: string;
 
   /** Only enabled (`true`) or disabled (`false`) components. */

@@ -1,6 +1,7 @@
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
 import { RUN_STATUSES, RunStatus } from '../run.entity';
+import { IsStorableText } from '../../agents/agent-validators';
 
 /** `GET /runs` filters. */
 export class ListRunsQueryDto extends PageQueryDto {
@@ -13,12 +14,14 @@ export class ListRunsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsStorableText()
   user_id?: string;
 
   /** Only runs of this session (conversation). */
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsStorableText()
   session_id?: string;
 
   /** Only runs in this state. */

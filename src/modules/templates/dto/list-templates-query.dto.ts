@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
+import { IsStorableText } from '../../agents/agent-validators';
 
 export class ListTemplatesQueryDto extends PageQueryDto {
   /** Only the global templates, or only your tenant's own. */
@@ -11,11 +12,13 @@ export class ListTemplatesQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @IsStorableText()
   tag?: string;
 
   /** Substring of the name or description (case-insensitive). */
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsStorableText()
   q?: string;
 }

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
+import { IsStorableText } from '../../agents/agent-validators';
 
 export class ListTenantsQueryDto extends PageQueryDto {
   /** Only active (`true`) or deactivated (`false`) tenants. */
@@ -13,5 +14,6 @@ export class ListTenantsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsStorableText()
   q?: string;
 }
