@@ -363,6 +363,31 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(failures).toEqual([]);
   });
 
+  it('every path parameter holding U+0000 answers a 400 or a 404, in the envelope', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const op of specOperations(spec)) {
+      const pathParams = op.parameters.filter((p) => p.in === 'path');
+      for (const param of pathParams) {
+        checked++;
+        const params = Object.fromEntries(
+          pathParams.map((p) => [p.name, p === param ? 'a\u0000b' : validParam(f, op.path, p.name)]),
+        );
+        const res = await send(op, {
+          params,
+          query: {},
+          headers: {},
+          ifMatch: undefined,
+          body: op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' },
+        });
+        if (![400, 404].includes(res.status) || !res.text.includes('"error"'))
+          failures.push(`${op.method} ${op.path} {${param.name}} -> ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  });
+
   it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
     const failures: string[] = [];
     const streaming = specOperations(spec).filter(answersEventStream);

@@ -9,6 +9,7 @@ import type { ResolvedConfigQueryDto } from './dto/resolved-config.dto';
 import { internalError } from './internal.errors';
 import { CachedBody, CacheStats, ResolvedConfigCache } from './resolved-config.cache';
 import { ResolvedConfigRepository, StoredComponent, StoredVersion } from './resolved-config.repository';
+import { NAME_PATTERN, NAME_RULE } from '../agents/agent-validators';
 
 /** Secrets decrypted (a service key allowed them) or masked: two answers, cached apart. */
 function cacheKey(idOrName: string, query: ResolvedConfigQueryDto, withSecrets = false): string {
@@ -48,6 +49,14 @@ export class ResolvedConfigService {
     query: ResolvedConfigQueryDto,
     withSecrets = false,
   ): Promise<CachedBody> {
+    // An agent's id and its name both fit the name rule; what does not is no agent of any tenant.
+    if (!NAME_PATTERN.test(idOrName)) {
+      throw commonError(
+        'VALIDATION_FAILED',
+        `Validation failed: idOrName must be an agent id or ${NAME_RULE}`,
+        [{ field: 'idOrName', code: 'matches', message: `idOrName must be an agent id or ${NAME_RULE}` }],
+      );
+    }
     if (query.label !== undefined && query.version !== undefined) {
       throw commonError('VALIDATION_FAILED', 'Validation failed: ask for a label or a version, not both', [
         { field: 'label', code: 'exclusive', message: 'label and version exclude each other' },
