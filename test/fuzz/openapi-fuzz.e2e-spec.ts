@@ -388,6 +388,33 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(failures).toEqual([]);
   });
 
+  it('every string field of a body holding U+0000 answers a 400 naming it', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const op of specOperations(spec).filter((o) => o.requestBody)) {
+      const params = Object.fromEntries(
+        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
+      );
+      const properties = deref(spec, op.requestBody).properties ?? {};
+      for (const [name, schema] of Object.entries(properties)) {
+        if (deref(spec, schema).type !== 'string') continue;
+        checked++;
+        const value = { ...(validBody(spec, f, op) as object), [name]: 'a\u0000b' };
+        const res = await send(op, {
+          params,
+          query: {},
+          headers: {},
+          ifMatch: undefined,
+          body: { kind: 'json', value },
+        });
+        if (res.status !== 400 || !res.text.includes(`"field":"${name}"`))
+          failures.push(`${op.method} ${op.path} .${name} -> ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  });
+
   it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
     const failures: string[] = [];
     const streaming = specOperations(spec).filter(answersEventStream);

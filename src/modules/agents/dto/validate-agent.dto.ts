@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
-import { NAME_PATTERN, NAME_RULE } from '../agent-validators';
+import { NAME_PATTERN, NAME_RULE, IsStorableText } from '../agent-validators';
 import { AgentConfigFieldsDto } from './agent-config-fields.dto';
 
 /** `POST /agents/validate`: a would-be new agent; nothing is saved. */
@@ -14,5 +14,6 @@ export class ValidateAgentDto extends AgentConfigFieldsDto {
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
+  @IsStorableText({ each: true })
   tags?: string[] | null;
 }

@@ -10,12 +10,14 @@ import {
   MinDate,
 } from 'class-validator';
 import { Role, ROLES } from '../../../shared/auth/permissions';
+import { IsStorableText } from '../../agents/agent-validators';
 
 export class CreateApiKeyDto {
   /** What the key is for, e.g. `ci-deployer`. */
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @IsStorableText()
   name: string;
 
   /** The role the key acts with; at most the permissions of its creator. `service` keys read `/internal`. */
@@ -43,6 +45,7 @@ export class CreatePlatformKeyDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @IsStorableText()
   name: string;
 
   /** When the key stops working (ISO 8601, in the future); never when omitted. */

@@ -11,7 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { IsStorableText } from '../../agents/agent-validators';
+import { IsStorableText, NAME_PATTERN } from '../../agents/agent-validators';
 
 export const MULTITASK_MODES = ['reject', 'enqueue', 'interrupt'] as const;
 export const ON_DISCONNECT_MODES = ['continue', 'cancel'] as const;
@@ -22,6 +22,7 @@ export class ChatRequestDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(100)
+  @Matches(NAME_PATTERN, { message: 'agent_id must be an agent id or name' })
   agent_id: string;
 
   /** The user's message. */
@@ -35,6 +36,7 @@ export class ChatRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @IsStorableText()
   user_id?: string;
 
   /** The conversation: runs of one session see its earlier messages. A new one when absent. */

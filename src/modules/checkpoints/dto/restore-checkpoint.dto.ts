@@ -39,6 +39,7 @@ export class ForkCheckpointDto {
   @IsOptional()
   @IsString()
   @MaxLength(1_000)
+  @IsStorableText()
   description?: string;
 
   @IsOptional()

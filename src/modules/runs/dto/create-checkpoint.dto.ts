@@ -1,4 +1,5 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsStorableText } from '../../agents/agent-validators';
 
 /** `POST /runs/:id/checkpoints`: a named checkpoint of the run's latest state. */
 export class CreateCheckpointDto {
@@ -6,6 +7,7 @@ export class CreateCheckpointDto {
   @IsOptional()
   @IsString()
   @MaxLength(1_000)
+  @IsStorableText()
   description?: string;
 
   /** Free tags. */

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
+import { IsStorableText } from '../../agents/agent-validators';
 
 export class CreateTenantDto {
   /** Unique, lowercase, never changes: letters, digits and inner hyphens, 1 to 63 characters. */
@@ -15,6 +16,7 @@ export class CreateTenantDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsStorableText()
   name: string;
 
   /** Tier whose limits apply; `free` when omitted. */

@@ -10,6 +10,7 @@ import {
 } from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
+import { IsStorableText } from '../../agents/agent-validators';
 
 /** Omitted is no change; null is not a value of these columns (it was a 500, found by fuzzing). */
 const IsOmittable = () => ValidateIf((_, value: unknown) => value !== undefined);
@@ -20,6 +21,7 @@ export class UpdateTenantDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsStorableText()
   name?: string;
 
   @IsOmittable()
