@@ -7,6 +7,7 @@ import { componentConfigs, putComponent } from '../factories/component.factory';
 import { createApiKey, createTenant, TestTenant } from '../factories/tenant.factory';
 import {
   deref,
+  JsonSchema,
   loadSpec,
   minimalValue,
   OpenApiDocument,
@@ -412,6 +413,42 @@ describe('fuzzing every operation of openapi.json', () => {
       }
     }
     expect(checked).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  });
+
+  it('every numeric query parameter and top-level body field refuses 1.5e300 (an integer to JavaScript) with a 400 naming it', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    const numeric = (schema: JsonSchema | undefined) =>
+      schema !== undefined && ['integer', 'number'].includes(deref(spec, schema).type ?? '');
+    for (const op of specOperations(spec)) {
+      const params = Object.fromEntries(
+        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
+      );
+      const valid: Body = op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' };
+      const cases: Array<[string, FuzzRequest]> = [];
+      for (const param of op.parameters.filter((p) => p.in === 'query' && numeric(p.schema))) {
+        cases.push([
+          param.name,
+          { params, query: { [param.name]: '1.5e300' }, headers: {}, ifMatch: undefined, body: valid },
+        ]);
+      }
+      const properties = op.requestBody ? (deref(spec, op.requestBody).properties ?? {}) : {};
+      for (const [name, schema] of Object.entries(properties).filter(([, schema]) => numeric(schema))) {
+        const value = { ...(validBody(spec, f, op) as object), [name]: 1.5e300 };
+        cases.push([
+          name,
+          { params, query: {}, headers: {}, ifMatch: undefined, body: { kind: 'json', value } },
+        ]);
+      }
+      for (const [name, req] of cases) {
+        checked++;
+        const res = await send(op, req);
+        if (res.status !== 400 || !res.text.includes(`"field":"${name}"`))
+          failures.push(`${op.method} ${op.path} ${name} -> ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
     expect(failures).toEqual([]);
   });
 
