@@ -194,6 +194,32 @@ async function settled(db: Client, tables: string[]): Promise<string> {
   throw new Error('background writes did not settle');
 }
 
+/** A body's fields down to `depth` levels of objects, as dotted paths, with their schemas. */
+function bodyFields(
+  spec: OpenApiDocument,
+  schema: JsonSchema,
+  depth = 2,
+  prefix = '',
+): Array<[string, JsonSchema]> {
+  const fields: Array<[string, JsonSchema]> = [];
+  for (const [name, child] of Object.entries(deref(spec, schema).properties ?? {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    const resolved = deref(spec, child);
+    fields.push([path, resolved]);
+    if (depth > 1 && resolved.properties) fields.push(...bodyFields(spec, resolved, depth - 1, path));
+  }
+  return fields;
+}
+
+/** `body` with the field at the dotted `path` set to `value`, the objects on the way copied or made. */
+function withField(body: object, path: string, value: unknown): object {
+  const [head, ...rest] = path.split('.');
+  if (rest.length === 0) return { ...body, [head]: value };
+  const current = (body as Record<string, unknown>)[head];
+  const inner = typeof current === 'object' && current !== null && !Array.isArray(current) ? current : {};
+  return { ...body, [head]: withField(inner, rest.join('.'), value) };
+}
+
 describe('fuzzing every operation of openapi.json', () => {
   let ctx: TestApp;
   let f: Fixture;
@@ -389,18 +415,19 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(failures).toEqual([]);
   });
 
-  it('every string field of a body holding U+0000 answers a 400 naming it', async () => {
+  it('every string field of a body, two levels deep, holding U+0000 answers a 400 naming it', async () => {
     const failures: string[] = [];
     let checked = 0;
+    let nested = 0;
     for (const op of specOperations(spec).filter((o) => o.requestBody)) {
       const params = Object.fromEntries(
         op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
       );
-      const properties = deref(spec, op.requestBody).properties ?? {};
-      for (const [name, schema] of Object.entries(properties)) {
-        if (deref(spec, schema).type !== 'string') continue;
+      for (const [path, schema] of bodyFields(spec, op.requestBody as JsonSchema)) {
+        if (schema.type !== 'string') continue;
         checked++;
-        const value = { ...(validBody(spec, f, op) as object), [name]: 'a\u0000b' };
+        if (path.includes('.')) nested++;
+        const value = withField(validBody(spec, f, op) as object, path, 'a\u0000b');
         const res = await send(op, {
           params,
           query: {},
@@ -408,17 +435,19 @@ describe('fuzzing every operation of openapi.json', () => {
           ifMatch: undefined,
           body: { kind: 'json', value },
         });
-        if (res.status !== 400 || !res.text.includes(`"field":"${name}"`))
-          failures.push(`${op.method} ${op.path} .${name} -> ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.status !== 400 || !res.text.includes(`"field":"${path}"`))
+          failures.push(`${op.method} ${op.path} .${path} -> ${res.status} ${res.text.slice(0, 200)}`);
       }
     }
     expect(checked).toBeGreaterThan(20);
+    expect(nested).toBeGreaterThan(5);
     expect(failures).toEqual([]);
   });
 
-  it('every numeric query parameter and top-level body field refuses 1.5e300 (an integer to JavaScript) with a 400 naming it', async () => {
+  it('every numeric query parameter and body field, two levels deep, refuses 1.5e300 (an integer to JavaScript) with a 400 naming it', async () => {
     const failures: string[] = [];
     let checked = 0;
+    let nested = 0;
     const numeric = (schema: JsonSchema | undefined) =>
       schema !== undefined && ['integer', 'number'].includes(deref(spec, schema).type ?? '');
     for (const op of specOperations(spec)) {
@@ -433,22 +462,24 @@ describe('fuzzing every operation of openapi.json', () => {
           { params, query: { [param.name]: '1.5e300' }, headers: {}, ifMatch: undefined, body: valid },
         ]);
       }
-      const properties = op.requestBody ? (deref(spec, op.requestBody).properties ?? {}) : {};
-      for (const [name, schema] of Object.entries(properties).filter(([, schema]) => numeric(schema))) {
-        const value = { ...(validBody(spec, f, op) as object), [name]: 1.5e300 };
+      const fields = op.requestBody ? bodyFields(spec, op.requestBody) : [];
+      for (const [path] of fields.filter(([, schema]) => numeric(schema))) {
+        const value = withField(validBody(spec, f, op) as object, path, 1.5e300);
         cases.push([
-          name,
+          path,
           { params, query: {}, headers: {}, ifMatch: undefined, body: { kind: 'json', value } },
         ]);
       }
       for (const [name, req] of cases) {
         checked++;
+        if (name.includes('.')) nested++;
         const res = await send(op, req);
         if (res.status !== 400 || !res.text.includes(`"field":"${name}"`))
           failures.push(`${op.method} ${op.path} ${name} -> ${res.status} ${res.text.slice(0, 200)}`);
       }
     }
     expect(checked).toBeGreaterThan(10);
+    expect(nested).toBeGreaterThan(3);
     expect(failures).toEqual([]);
   });
 
