@@ -363,50 +363,63 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(failures).toEqual([]);
   });
 
+  /** The operation's path parameters, each naming the fixture's resource of its kind. */
+  const validParams = (op: SpecOperation) =>
+    Object.fromEntries(
+      op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
+    );
+
+  /** A request of valid parts (its body too, where it has one), with `change` applied. */
+  const validRequest = (op: SpecOperation, change: Partial<FuzzRequest> = {}): FuzzRequest => ({
+    params: validParams(op),
+    query: {},
+    headers: {},
+    ifMatch: undefined,
+    body: op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' },
+    ...change,
+  });
+
+  /** Sends each case; a failure unless the answer is a 400 whose details name the case's field. */
+  async function expectNamed400s(cases: Array<[SpecOperation, string, FuzzRequest]>): Promise<void> {
+    const failures: string[] = [];
+    for (const [op, field, req] of cases) {
+      const res = await send(op, req);
+      if (
+        res.status !== 400 ||
+        !res.text.includes('"VALIDATION_FAILED"') ||
+        !res.text.includes(`"field":"${field}"`)
+      )
+        failures.push(`${op.method} ${op.path} ${field} -> ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+  }
+
   // A URL cannot carry a lone surrogate (UTF-8 has none; percent-decoding one fails), so U+0000 is
   // the one character of a query value PostgreSQL cannot store.
   it('every query parameter refuses U+0000 with a 400 naming it', async () => {
-    const failures: string[] = [];
-    let checked = 0;
-    for (const op of specOperations(spec)) {
-      const params = Object.fromEntries(
-        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
-      );
-      for (const param of op.parameters.filter((p) => p.in === 'query')) {
-        checked++;
-        const res = await send(op, {
-          params,
-          query: { [param.name]: 'a\u0000b' },
-          headers: {},
-          ifMatch: undefined,
-          body: op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' },
-        });
-        const named = res.text.includes(`"field":"${param.name}"`);
-        if (res.status !== 400 || !res.text.includes('"VALIDATION_FAILED"') || !named)
-          failures.push(`${op.method} ${op.path}?${param.name} -> ${res.status} ${res.text.slice(0, 200)}`);
-      }
-    }
-    expect(checked).toBeGreaterThan(20);
-    expect(failures).toEqual([]);
+    const cases = specOperations(spec).flatMap((op) =>
+      op.parameters
+        .filter((p) => p.in === 'query')
+        .map((p): [SpecOperation, string, FuzzRequest] => [
+          op,
+          p.name,
+          validRequest(op, { query: { [p.name]: 'a\u0000b' } }),
+        ]),
+    );
+    expect(cases.length).toBeGreaterThan(20);
+    await expectNamed400s(cases);
   });
 
   it('every path parameter holding U+0000 answers a 400 or a 404, in the envelope', async () => {
     const failures: string[] = [];
     let checked = 0;
     for (const op of specOperations(spec)) {
-      const pathParams = op.parameters.filter((p) => p.in === 'path');
-      for (const param of pathParams) {
+      for (const param of op.parameters.filter((p) => p.in === 'path')) {
         checked++;
-        const params = Object.fromEntries(
-          pathParams.map((p) => [p.name, p === param ? 'a\u0000b' : validParam(f, op.path, p.name)]),
+        const res = await send(
+          op,
+          validRequest(op, { params: { ...validParams(op), [param.name]: 'a\u0000b' } }),
         );
-        const res = await send(op, {
-          params,
-          query: {},
-          headers: {},
-          ifMatch: undefined,
-          body: op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' },
-        });
         if (![400, 404].includes(res.status) || !res.text.includes('"error"'))
           failures.push(`${op.method} ${op.path} {${param.name}} -> ${res.status} ${res.text.slice(0, 200)}`);
       }
@@ -415,72 +428,51 @@ describe('fuzzing every operation of openapi.json', () => {
     expect(failures).toEqual([]);
   });
 
-  it('every string field of a body, two levels deep, holding U+0000 answers a 400 naming it', async () => {
-    const failures: string[] = [];
-    let checked = 0;
-    let nested = 0;
-    for (const op of specOperations(spec).filter((o) => o.requestBody)) {
-      const params = Object.fromEntries(
-        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
+  /** Each field of each body, two levels of objects deep, whose schema `wanted` picks, set to `value`. */
+  function bodyCases(
+    wanted: (schema: JsonSchema) => boolean,
+    value: unknown,
+  ): Array<[SpecOperation, string, FuzzRequest]> {
+    return specOperations(spec)
+      .filter((op) => op.requestBody)
+      .flatMap((op) =>
+        bodyFields(spec, op.requestBody as JsonSchema)
+          .filter(([, schema]) => wanted(schema))
+          .map(([path]): [SpecOperation, string, FuzzRequest] => [
+            op,
+            path,
+            validRequest(op, {
+              body: { kind: 'json', value: withField(validBody(spec, f, op) as object, path, value) },
+            }),
+          ]),
       );
-      for (const [path, schema] of bodyFields(spec, op.requestBody as JsonSchema)) {
-        if (schema.type !== 'string') continue;
-        checked++;
-        if (path.includes('.')) nested++;
-        const value = withField(validBody(spec, f, op) as object, path, 'a\u0000b');
-        const res = await send(op, {
-          params,
-          query: {},
-          headers: {},
-          ifMatch: undefined,
-          body: { kind: 'json', value },
-        });
-        if (res.status !== 400 || !res.text.includes(`"field":"${path}"`))
-          failures.push(`${op.method} ${op.path} .${path} -> ${res.status} ${res.text.slice(0, 200)}`);
-      }
-    }
-    expect(checked).toBeGreaterThan(20);
-    expect(nested).toBeGreaterThan(5);
-    expect(failures).toEqual([]);
+  }
+
+  it('every string field of a body, two levels deep, holding U+0000 answers a 400 naming it', async () => {
+    const cases = bodyCases((schema) => schema.type === 'string', 'a\u0000b');
+    expect(cases.length).toBeGreaterThan(20);
+    expect(cases.filter(([, field]) => field.includes('.')).length).toBeGreaterThan(5);
+    await expectNamed400s(cases);
   });
 
   it('every numeric query parameter and body field, two levels deep, refuses 1.5e300 (an integer to JavaScript) with a 400 naming it', async () => {
-    const failures: string[] = [];
-    let checked = 0;
-    let nested = 0;
     const numeric = (schema: JsonSchema | undefined) =>
       schema !== undefined && ['integer', 'number'].includes(deref(spec, schema).type ?? '');
-    for (const op of specOperations(spec)) {
-      const params = Object.fromEntries(
-        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
-      );
-      const valid: Body = op.requestBody ? { kind: 'json', value: validBody(spec, f, op) } : { kind: 'none' };
-      const cases: Array<[string, FuzzRequest]> = [];
-      for (const param of op.parameters.filter((p) => p.in === 'query' && numeric(p.schema))) {
-        cases.push([
-          param.name,
-          { params, query: { [param.name]: '1.5e300' }, headers: {}, ifMatch: undefined, body: valid },
-        ]);
-      }
-      const fields = op.requestBody ? bodyFields(spec, op.requestBody) : [];
-      for (const [path] of fields.filter(([, schema]) => numeric(schema))) {
-        const value = withField(validBody(spec, f, op) as object, path, 1.5e300);
-        cases.push([
-          path,
-          { params, query: {}, headers: {}, ifMatch: undefined, body: { kind: 'json', value } },
-        ]);
-      }
-      for (const [name, req] of cases) {
-        checked++;
-        if (name.includes('.')) nested++;
-        const res = await send(op, req);
-        if (res.status !== 400 || !res.text.includes(`"field":"${name}"`))
-          failures.push(`${op.method} ${op.path} ${name} -> ${res.status} ${res.text.slice(0, 200)}`);
-      }
-    }
-    expect(checked).toBeGreaterThan(10);
-    expect(nested).toBeGreaterThan(3);
-    expect(failures).toEqual([]);
+    const cases = [
+      ...specOperations(spec).flatMap((op) =>
+        op.parameters
+          .filter((p) => p.in === 'query' && numeric(p.schema))
+          .map((p): [SpecOperation, string, FuzzRequest] => [
+            op,
+            p.name,
+            validRequest(op, { query: { [p.name]: '1.5e300' } }),
+          ]),
+      ),
+      ...bodyCases(numeric, 1.5e300),
+    ];
+    expect(cases.length).toBeGreaterThan(10);
+    expect(cases.filter(([, field]) => field.includes('.')).length).toBeGreaterThan(3);
+    await expectNamed400s(cases);
   });
 
   it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
