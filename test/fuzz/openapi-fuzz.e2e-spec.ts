@@ -475,6 +475,22 @@ describe('fuzzing every operation of openapi.json', () => {
     await expectNamed400s(cases);
   });
 
+  it('every typed field of a body, two levels deep, given a value of another type answers a 400 naming it', async () => {
+    const wrong: Record<string, unknown> = {
+      string: 42,
+      integer: '7x',
+      number: '7x',
+      boolean: 'yes',
+      array: 'x',
+      object: 'x',
+    };
+    const cases = Object.entries(wrong).flatMap(([type, value]) =>
+      bodyCases((schema) => schema.type === type, value),
+    );
+    expect(cases.length).toBeGreaterThan(40);
+    await expectNamed400s(cases);
+  });
+
   it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
     const failures: string[] = [];
     const streaming = specOperations(spec).filter(answersEventStream);
