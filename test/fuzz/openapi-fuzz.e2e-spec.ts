@@ -491,6 +491,26 @@ describe('fuzzing every operation of openapi.json', () => {
     await expectNamed400s(cases);
   });
 
+  it('every string body field, two levels deep, one character over its documented maxLength answers a 400 naming it', async () => {
+    const cases = specOperations(spec)
+      .filter((op) => op.requestBody)
+      .flatMap((op) =>
+        bodyFields(spec, op.requestBody as JsonSchema)
+          // Past 100,000 characters the body limit answers first (413).
+          .filter(([, schema]) => schema.type === 'string' && (schema.maxLength ?? Infinity) <= 100_000)
+          .map(([path, schema]): [SpecOperation, string, FuzzRequest] => {
+            const value = withField(
+              validBody(spec, f, op) as object,
+              path,
+              'x'.repeat((schema.maxLength as number) + 1),
+            );
+            return [op, path, validRequest(op, { body: { kind: 'json', value } })];
+          }),
+      );
+    expect(cases.length).toBeGreaterThan(20);
+    await expectNamed400s(cases);
+  });
+
   it('every operation answering text/event-stream streams a valid request (hung up after the headers)', async () => {
     const failures: string[] = [];
     const streaming = specOperations(spec).filter(answersEventStream);
