@@ -491,23 +491,34 @@ describe('fuzzing every operation of openapi.json', () => {
     await expectNamed400s(cases);
   });
 
-  it('every string body field, two levels deep, one character over its documented maxLength answers a 400 naming it', async () => {
-    const cases = specOperations(spec)
-      .filter((op) => op.requestBody)
-      .flatMap((op) =>
-        bodyFields(spec, op.requestBody as JsonSchema)
-          // Past 100,000 characters the body limit answers first (413).
-          .filter(([, schema]) => schema.type === 'string' && (schema.maxLength ?? Infinity) <= 100_000)
-          .map(([path, schema]): [SpecOperation, string, FuzzRequest] => {
-            const value = withField(
-              validBody(spec, f, op) as object,
-              path,
-              'x'.repeat((schema.maxLength as number) + 1),
-            );
-            return [op, path, validRequest(op, { body: { kind: 'json', value } })];
-          }),
-      );
-    expect(cases.length).toBeGreaterThan(20);
+  /** Values just outside what `schema` documents: past maxLength, outside the enum, below minimum, above maximum. */
+  function outside(schema: JsonSchema): unknown[] {
+    const values: unknown[] = [];
+    // Past 100,000 characters the body limit answers first (413).
+    if (schema.type === 'string' && schema.maxLength !== undefined && schema.maxLength <= 100_000)
+      values.push('x'.repeat(schema.maxLength + 1));
+    if (schema.type === 'string' && schema.enum) values.push('not-one-of-them');
+    if (schema.minimum !== undefined) values.push(schema.minimum - 1);
+    if (schema.maximum !== undefined) values.push(schema.maximum + 1);
+    return values;
+  }
+
+  it('every documented bound of a query parameter or body field (maxLength, enum, minimum, maximum) answers a 400 naming it', async () => {
+    const cases: Array<[SpecOperation, string, FuzzRequest]> = [];
+    for (const op of specOperations(spec)) {
+      for (const param of op.parameters.filter((p) => p.in === 'query' && p.schema)) {
+        for (const value of outside(deref(spec, param.schema as JsonSchema)))
+          cases.push([op, param.name, validRequest(op, { query: { [param.name]: String(value) } })]);
+      }
+      if (!op.requestBody) continue;
+      for (const [path, schema] of bodyFields(spec, op.requestBody)) {
+        for (const value of outside(schema)) {
+          const body = withField(validBody(spec, f, op) as object, path, value);
+          cases.push([op, path, validRequest(op, { body: { kind: 'json', value: body } })]);
+        }
+      }
+    }
+    expect(cases.length).toBeGreaterThan(60);
     await expectNamed400s(cases);
   });
 
