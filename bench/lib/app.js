@@ -18,7 +18,8 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 /**
  * Starts Agentry: this checkout's build, or the built entry point `main` (another checkout's
  * dist/src/main.js, to compare two builds). `env` adds or overrides settings (e.g.
- * WEB_CONCURRENCY); `core` pins it (null: no pinning). Request logs are off by default (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
+ * WEB_CONCURRENCY); `core` pins it (null: no pinning). Request logs are off by default
+ * (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
  * BENCH_CPU_PROF_DIR profiles the server (open the .cpuprofile in Chrome DevTools); BENCH_NODE_ARGS
  * adds Node options (e.g. `--max-semi-space-size=64`).
  * `app.heap()` measures the live heap after a full collection (a heap snapshot on SIGUSR2).

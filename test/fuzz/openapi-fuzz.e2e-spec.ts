@@ -340,29 +340,6 @@ describe('fuzzing every operation of openapi.json', () => {
     return { status: res.status, type, text: await res.text() };
   }
 
-  it('every operation with a body refuses bodies nested thousands deep with a 400, not a stack overflow', async () => {
-    const deep = (depth: number, array: boolean) =>
-      array ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    const failures: string[] = [];
-    for (const op of specOperations(spec).filter((o) => o.requestBody && !o.path.endsWith('/stream'))) {
-      for (const text of [deep(5_000, true), deep(5_000, false), `{"config":${deep(2_000, false)}}`]) {
-        const params = Object.fromEntries(
-          op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
-        );
-        const res = await send(op, {
-          params,
-          query: {},
-          headers: {},
-          ifMatch: undefined,
-          body: { kind: 'raw', text },
-        });
-        if (res.status !== 400 || !res.text.includes('"VALIDATION_FAILED"'))
-          failures.push(`${op.method} ${op.path} -> ${res.status} ${res.text.slice(0, 200)}`);
-      }
-    }
-    expect(failures).toEqual([]);
-  });
-
   /** The operation's path parameters, each naming the fixture's resource of its kind. */
   const validParams = (op: SpecOperation) =>
     Object.fromEntries(
@@ -393,6 +370,27 @@ describe('fuzzing every operation of openapi.json', () => {
     }
     expect(failures).toEqual([]);
   }
+
+  it('every operation with a body refuses bodies nested thousands deep with a 400, not a stack overflow', async () => {
+    const deep = (depth: number, array: boolean) =>
+      array ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const failures: string[] = [];
+    for (const op of specOperations(spec).filter((o) => o.requestBody && !o.path.endsWith('/stream'))) {
+      for (const text of [deep(5_000, true), deep(5_000, false), `{"config":${deep(2_000, false)}}`]) {
+        const params = validParams(op);
+        const res = await send(op, {
+          params,
+          query: {},
+          headers: {},
+          ifMatch: undefined,
+          body: { kind: 'raw', text },
+        });
+        if (res.status !== 400 || !res.text.includes('"VALIDATION_FAILED"'))
+          failures.push(`${op.method} ${op.path} -> ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
 
   // A URL cannot carry a lone surrogate (UTF-8 has none; percent-decoding one fails), so U+0000 is
   // the one character of a query value PostgreSQL cannot store.
@@ -527,9 +525,7 @@ describe('fuzzing every operation of openapi.json', () => {
     const streaming = specOperations(spec).filter(answersEventStream);
     expect(streaming.length).toBeGreaterThanOrEqual(3);
     for (const op of streaming) {
-      const params = Object.fromEntries(
-        op.parameters.filter((p) => p.in === 'path').map((p) => [p.name, validParam(f, op.path, p.name)]),
-      );
+      const params = validParams(op);
       // Where a body chooses JSON or a stream (chat), it asks for the stream.
       const wantsStream = deref(spec, op.requestBody).properties?.stream !== undefined;
       const body: Body = op.requestBody
