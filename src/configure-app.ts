@@ -9,6 +9,7 @@ import { sendError } from './shared/errors/error-response';
 import { httpMetricsMiddleware } from './shared/metrics/http-metrics.middleware';
 import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { requestContextMiddleware } from './shared/http/request-context';
+import { RouteMethods } from './shared/http/route-methods';
 import { createValidationPipe } from './shared/http/validation';
 import type { AppSettings } from './shared/settings/settings';
 
@@ -137,9 +138,9 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   }
   applyGlobalPrefix(app);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
-
   const document = buildOpenApiDocument(app, settings.version);
+  app.useGlobalFilters(new AllExceptionsFilter(RouteMethods.fromDocument(document)));
+
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true, displayOperationId: true },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
@@ -170,13 +171,34 @@ describe('error envelope', () => {
     );
   });
 
-  it('answers 404 ROUTE_NOT_FOUND to an unknown route or method, with or without credentials', async () => {
+  it('answers 404 ROUTE_NOT_FOUND to an unknown route, with or without credentials', async () => {
     const error = expectError(await ctx.http.get('/api/v1/nope'), 404, 'ROUTE_NOT_FOUND');
     expect(error.message).toBe('No route: GET /api/v1/nope');
     expect(error.path).toBe('/api/v1/nope');
     expectError(await ctx.http.get('/api/v1/nope').set(owner()), 404, 'ROUTE_NOT_FOUND');
-    expectError(await ctx.http.put('/api/v1/api-keys').set(owner()).send({}), 404, 'ROUTE_NOT_FOUND');
+    expectError(await ctx.http.delete('/api/v1/agents/x/y').set(owner()), 404, 'ROUTE_NOT_FOUND');
     expectError(await ctx.http.get('/elsewhere?x=1'), 404, 'ROUTE_NOT_FOUND');
+    expect((await ctx.http.options('/api/v1/nope')).status).toBe(404);
+  });
+
+  it('answers 405 METHOD_NOT_ALLOWED with Allow to a known path asked with another method', async () => {
+    const res = await ctx.http.put('/api/v1/api-keys').set(owner()).send({});
+    const error = expectError(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
+    expect(error.message).toBe('PUT is not allowed on /api/v1/api-keys; it answers GET, HEAD, POST, OPTIONS');
+    expect(error.path).toBe('/api/v1/api-keys');
+    // Path parameters match any one segment; no credentials are needed to learn the methods.
+    const posted = await ctx.http.post(`/api/v1/runs/${randomUUID()}`);
+    expectError(posted, 405, 'METHOD_NOT_ALLOWED');
+    expect(posted.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect((await ctx.http.delete('/internal/v1/changes/')).headers.allow).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('answers OPTIONS on a known path with 204 and its methods', async () => {
+    const res = await ctx.http.options('/api/v1/agents');
+    expect(res.status).toBe(204);
+    expect(res.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
+    expect(res.text).toBe('');
   });
 
   it('keeps a sane X-Request-Id, generates one otherwise, and echoes it on errors and successes', async () => {

@@ -1,7 +1,16 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import type { RouteMethods } from '../http/route-methods';
 import { AppError } from './app-error';
 import { commonError } from './common.errors';
 import { sendError } from './error-response';
@@ -61,17 +70,44 @@ function fromHttpException(exception: HttpException): AppError {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  /** `routes`: the methods of each path, so that a known path with another method is a 405. */
+  constructor(private readonly routes?: RouteMethods) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
+    // Mapped (and logged, when unexpected) whether or not the response can still carry it.
     const error = this.toAppError(exception);
     if (res.headersSent) {
       // A streamed response already started; the stream's own error event reports it.
       res.end();
       return;
     }
+    const allowed = this.isNoRoute(exception) ? (this.routes?.allowed(req.path) ?? []) : [];
+    if (allowed.length > 0 && req.method === 'OPTIONS') {
+      res.status(204).setHeader('Allow', allowed.join(', '));
+      res.end();
+      return;
+    }
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
+      return sendError(
+        req,
+        res,
+        commonError(
+          'METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${req.path}; it answers ${allowed.join(', ')}`,
+          [{ field: 'method', code: 'notAllowed', message: `allowed: ${allowed.join(', ')}` }],
+          { Allow: allowed.join(', ') },
+        ),
+      );
+    }
     sendError(req, res, error);
+  }
+
+  /** The router's own 404: no handler has this method and path. */
+  private isNoRoute(exception: unknown): boolean {
+    return exception instanceof NotFoundException && exception.message.startsWith('Cannot ');
   }
 
   private toAppError(exception: unknown): AppError {
