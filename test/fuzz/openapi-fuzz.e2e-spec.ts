@@ -83,7 +83,8 @@ function validBody(spec: OpenApiDocument, f: Fixture, op: SpecOperation): Record
 
 interface FuzzRequest {
   params: Record<string, string>;
-  query: Record<string, string | undefined>;
+  /** A list sends the parameter once per value. */
+  query: Record<string, string | string[] | undefined>;
   /** Header parameters of the operation (`Last-Event-ID`). */
   headers: Record<string, string | undefined>;
   ifMatch: string | undefined;
@@ -313,8 +314,8 @@ describe('fuzzing every operation of openapi.json', () => {
     for (const [name, value] of Object.entries(req.params))
       path = path.replace(`{${name}}`, encodePathValue(value));
     const query = Object.entries(req.query)
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => `${name}=${encodePathValue(value as string)}`)
+      .flatMap(([name, value]) => (value === undefined ? [] : [value].flat().map((one) => [name, one])))
+      .map(([name, value]) => `${name}=${encodePathValue(value)}`)
       .join('&');
     const headers: Record<string, string> = { ...authFor(f, op) };
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = value;
@@ -402,6 +403,30 @@ describe('fuzzing every operation of openapi.json', () => {
           op,
           p.name,
           validRequest(op, { query: { [p.name]: 'a\u0000b' } }),
+        ]),
+    );
+    expect(cases.length).toBeGreaterThan(20);
+    await expectNamed400s(cases);
+  });
+
+  it('every operation refuses a query parameter it does not document with a 400 naming it', async () => {
+    const cases = specOperations(spec).map((op): [SpecOperation, string, FuzzRequest] => [
+      op,
+      'not_a_parameter',
+      validRequest(op, { query: { not_a_parameter: '1' } }),
+    ]);
+    expect(cases.length).toBeGreaterThan(60);
+    await expectNamed400s(cases);
+  });
+
+  it('every query parameter given twice answers a 400 naming it (each takes one value)', async () => {
+    const cases = specOperations(spec).flatMap((op) =>
+      op.parameters
+        .filter((p) => p.in === 'query')
+        .map((p): [SpecOperation, string, FuzzRequest] => [
+          op,
+          p.name,
+          validRequest(op, { query: { [p.name]: ['1', '2'] } }),
         ]),
     );
     expect(cases.length).toBeGreaterThan(20);

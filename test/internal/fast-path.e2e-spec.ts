@@ -77,6 +77,8 @@ describe('the internal config fast path (ahead of Express)', () => {
     expect((await ctx.http.get(path).set('X-API-Key', 'agt_unknown_key_that_does_not_exist')).status).toBe(
       401,
     );
-    expect((await ctx.http.post(path).set('X-API-Key', key)).status).toBe(404);
+    const posted = await ctx.http.post(path).set('X-API-Key', key);
+    expect(posted.status).toBe(405);
+    expect(posted.headers.allow).toBe('GET, HEAD, OPTIONS');
   });
 });
