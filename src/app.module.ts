@@ -23,6 +23,7 @@ import { loggingModule } from './shared/logging/logging.module';
 import { RateLimitModule } from './shared/rate-limit/rate-limit.module';
 import { TenantThrottlerGuard } from './shared/rate-limit/tenant-throttler.guard';
 import { RedisModule } from './shared/redis/redis.module';
+import { SseShutdown } from './shared/http/sse-shutdown.service';
 import { SettingsModule } from './shared/settings/settings.module';
 import type { AppSettings } from './shared/settings/settings';
 
@@ -63,6 +64,7 @@ export class AppModule {
         // Order matters: authentication first, so that rate limits are counted per tenant.
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: TenantThrottlerGuard },
+        SseShutdown,
       ],
     };
   }

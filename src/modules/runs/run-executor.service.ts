@@ -36,8 +36,14 @@ interface ControlMessage {
   intent: RunIntent;
 }
 
-/** Why an execution stops early. */
-type StopReason = 'cancel' | 'lost';
+/** A run that is no longer this instance's when it hands it back. */
+class NotOurs extends Error {}
+
+/**
+ * Why an execution stops early. `lost`: the run is no longer ours (swept, claimed elsewhere);
+ * `shutdown`: this instance is stopping.
+ */
+type StopReason = 'cancel' | 'lost' | 'shutdown';
 
 /**
  * A run's first model call, begun while the run's admission is still in the database (see
@@ -93,6 +99,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: () => void = () => undefined;
   private ticking = false;
+  /** Shutting down: executions end `interrupted`, and no queued run starts here any more. */
+  private stopping = false;
 
   constructor(
     private readonly runs: RunsRepository,
@@ -124,9 +132,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe();
     if (this.timer) clearInterval(this.timer);
-    // Stop executing without touching the runs: another instance's sweep marks them interrupted.
+    // Each execution stops where it is and hands its run back as `interrupted`, resumable at once
+    // from its last checkpoint on any instance (without waiting for a sweep to notice this one gone).
+    this.stopping = true;
     for (const execution of this.executions.values()) {
-      execution.stop = 'lost';
+      execution.stop = 'shutdown';
       execution.abort.abort();
     }
     await Promise.allSettled([...this.executions.values()].map((e) => e.done));
@@ -240,7 +250,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       abort: early?.abort ?? new AbortController(),
       early,
       intent: null,
-      stop: null,
+      // Admitted while this instance stops: handed back at once rather than left half-run.
+      stop: this.stopping ? 'shutdown' : null,
       done: Promise.resolve(),
       settled: false,
       next: null,
@@ -365,6 +376,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
               finishedAt: new Date(),
             }),
         );
+      } else if (execution.stop === 'shutdown') {
+        await this.interrupt(execution, log, metrics);
       } else {
         await log.flush().catch(() => undefined);
       }
@@ -372,6 +385,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       metrics.duration = elapsed();
       if (execution.stop === 'lost') {
         await log.flush().catch(() => undefined);
+      } else if (execution.stop === 'shutdown') {
+        await this.interrupt(execution, log, metrics);
       } else if (execution.stop === 'cancel') {
         await log.finish('run_cancelled', { run_id: run.id, metrics }, (events) =>
           this.settle(execution, events, 'cancelled', { metrics, finishedAt: new Date() }),
@@ -566,12 +581,33 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
+   * Ends an execution stopped by this instance's shutdown: the run becomes `interrupted` with its
+   * last events, unless it is no longer ours (then its unwritten events are still stored, and
+   * the sweep or the cancel that took it tells its own ending).
+   */
+  private async interrupt(execution: Execution, log: RunEventLog, metrics: RunMetrics): Promise<void> {
+    const { run } = execution;
+    const reason = 'the instance executing it shut down';
+    try {
+      await log.finish('run_interrupted', { run_id: run.id, reason, metrics }, async (events) => {
+        if (!(await this.runs.interrupt(run, events, metrics, this.instanceId))) throw new NotOurs();
+      });
+      countFinishedRun('interrupted');
+    } catch (error) {
+      if (error instanceof NotOurs) return;
+      // The database away: the run stays `running` until a sweep marks it interrupted.
+      this.logger.warn({ err: (error as Error).message, runId: run.id }, 'could not hand back the run');
+    }
+  }
+
+  /**
    * When a run of a session ends, the session's next queued run (`multitask: enqueue`) starts
    * here: the one its settle claimed, or, when the execution ended without one (its run lost to
    * a sweep, the database away), one claimed now.
    */
   private async startNextQueued(execution: Execution): Promise<void> {
     const { run } = execution;
+    if (this.stopping) return;
     try {
       const id = execution.settled
         ? execution.next

@@ -373,6 +373,38 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
   }
 
   /**
+   * Hands back a run this instance is executing as `interrupted` (it is shutting down), with the
+   * run's last events, in one statement. The final event (`run_interrupted`) is stored only when
+   * the run moved: one a sweep or a cancel took meanwhile keeps its own ending. Answers whether it
+   * moved. A cancel asked for and not yet applied is left to the sweep, which ends it cancelled.
+   */
+  async interrupt(
+    run: Pick<RunEntity, 'tenantId' | 'id'>,
+    events: RunEvent[],
+    metrics: RunMetrics,
+    instanceId: string,
+  ): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `WITH moved AS (
+         UPDATE runs SET status = 'interrupted', metrics = $4::jsonb, instance_id = NULL, intent = NULL,
+                updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND instance_id = $5
+           AND intent IS DISTINCT FROM 'cancel'
+         RETURNING id
+       ), stored AS (
+         INSERT INTO run_events (run_id, seq, tenant_id, type, data, created_at)
+         SELECT $2, (e->>'seq')::int, $1, e->>'type', e->'data', (e->>'timestamp')::timestamptz
+         FROM jsonb_array_elements($3::jsonb) AS e
+         WHERE e->>'type' <> 'run_interrupted' OR EXISTS (SELECT 1 FROM moved)
+         ON CONFLICT DO NOTHING
+       )
+       SELECT count(*)::int AS moved FROM moved`,
+      [run.tenantId, run.id, JSON.stringify(events), JSON.stringify(metrics), instanceId],
+    )) as Array<{ moved: number }>;
+    return rows[0].moved > 0;
+  }
+
+  /**
    * Marks running runs whose instance stopped heartbeating as interrupted (or cancelled, when a
    * cancel was asked for), across tenants: any live instance sweeps for all.
    */

@@ -2,6 +2,20 @@ import type { Request, Response } from 'express';
 import { commonError } from '../errors/common.errors';
 import { activeSseStreams } from '../metrics/metrics';
 
+/** The streams this process has open, so that a shutdown can end them (see closeOpenSseStreams). */
+const openStreams = new Set<SseStream>();
+
+/**
+ * Ends every open stream (after the events already written), so that a shutting-down server is
+ * not held open by its endless streams until the shutdown timeout: their clients reconnect, with
+ * `Last-Event-ID`, to an instance that is up. Answers how many it ended.
+ */
+export function closeOpenSseStreams(): number {
+  const streams = [...openStreams];
+  for (const stream of streams) stream.close();
+  return streams.length;
+}
+
 /**
  * A Server-Sent Events response: headers sent at once, `id:`/`event:`/`data:` frames, keep-alive
  * comments, and one close notification whichever side ends it.
@@ -25,6 +39,7 @@ export class SseStream {
     res.socket?.setNoDelay(true);
     this.keepAlive = setInterval(() => this.comment('keep-alive'), keepAliveMs);
     activeSseStreams.inc();
+    openStreams.add(this);
     res.on('close', () => this.close());
   }
 
@@ -51,6 +66,7 @@ export class SseStream {
     this.closed = true;
     clearInterval(this.keepAlive);
     activeSseStreams.dec();
+    openStreams.delete(this);
     for (const handler of this.closeHandlers.splice(0)) handler();
     this.res.end();
   }
