@@ -9,7 +9,7 @@ import { sendError } from './shared/errors/error-response';
 import { httpMetricsMiddleware } from './shared/metrics/http-metrics.middleware';
 import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { requestContextMiddleware } from './shared/http/request-context';
-import { QueryNamesInterceptor } from './shared/http/query-names.interceptor';
+import { UnreadInputInterceptor } from './shared/http/unread-input.interceptor';
 import { RouteMethods } from './shared/http/route-methods';
 import { createValidationPipe } from './shared/http/validation';
 import type { AppSettings } from './shared/settings/settings';
@@ -141,7 +141,7 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   app.useGlobalPipes(createValidationPipe());
   const document = buildOpenApiDocument(app, settings.version);
   app.useGlobalFilters(new AllExceptionsFilter(RouteMethods.fromDocument(document)));
-  app.useGlobalInterceptors(new QueryNamesInterceptor());
+  app.useGlobalInterceptors(new UnreadInputInterceptor());
 
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -145,6 +145,23 @@ describe('API keys', () => {
     expect(audit.body.total).toBe(1);
   });
 
+  it('revoking takes no body: a field is refused and the key keeps working; an empty {} is no body', async () => {
+    const { id, key } = await createApiKey(ctx, tenant, 'admin');
+    const refused = await ctx.http.delete(`/api/v1/api-keys/${id}`).set(asOwner()).send({ reason: 'leaked' });
+    const error = expectError(refused, 400, 'VALIDATION_FAILED');
+    expect(error.details).toEqual([
+      {
+        field: 'reason',
+        code: 'unknownField',
+        message: 'property reason is not allowed: this operation takes no body',
+      },
+    ]);
+    expect((await useKey(key)).status).toBe(200);
+
+    expect((await ctx.http.delete(`/api/v1/api-keys/${id}`).set(asOwner()).send({})).status).toBe(204);
+    expectError(await useKey(key), 401, 'UNAUTHENTICATED');
+  });
+
   it('refuses an expired key, even one that was cached while it was valid', async () => {
     const expiresAt = new Date(Date.now() + 1_500);
     const res = await ctx.http

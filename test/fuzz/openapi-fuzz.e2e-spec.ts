@@ -419,6 +419,18 @@ describe('fuzzing every operation of openapi.json', () => {
     await expectNamed400s(cases);
   });
 
+  it('every operation that takes no body refuses one with a field, naming it', async () => {
+    const cases = specOperations(spec)
+      .filter((op) => !op.requestBody && op.method !== 'GET')
+      .map((op): [SpecOperation, string, FuzzRequest] => [
+        op,
+        'not_a_field',
+        validRequest(op, { body: { kind: 'json', value: { not_a_field: 1 } } }),
+      ]);
+    expect(cases.length).toBeGreaterThan(10);
+    await expectNamed400s(cases);
+  });
+
   it('every query parameter given twice answers a 400 naming it (each takes one value)', async () => {
     const cases = specOperations(spec).flatMap((op) =>
       op.parameters
