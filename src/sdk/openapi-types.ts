@@ -723,7 +723,7 @@ export interface paths {
     /**
      * Joins the run's events as Server-Sent Events (`id:` = seq): replays the stored events after
      *     `Last-Event-ID` (or `?after=`), then follows live ones, from whichever instance executes it.
-     *     Ends after `run_completed`, `run_failed` or `run_cancelled`.
+     *     Ends after `run_completed`, `run_failed` or `run_cancelled`; joined after that event, 204.
      */
     get: operations['streamRun'];
     put?: never;
@@ -5932,6 +5932,13 @@ export interface operations {
         content: {
           'text/event-stream': string;
         };
+      };
+      /** @description The run has ended and nothing follows the position: an EventSource stops reconnecting */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid request: details name each field */
       400: {

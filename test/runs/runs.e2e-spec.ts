@@ -243,6 +243,76 @@ describe('runs', () => {
     expect((await waitForStatus(ctx, operator, thirdId, ['cancelled'])).status).toBe('cancelled');
   });
 
+  it('a join after an ended run’s final event answers 204, so an EventSource stops reconnecting', async () => {
+    const agent = await scriptedAgent(ctx, tenant, ['hi there']);
+    const done = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'x' });
+    const runId = done.body.run_id as string;
+    const log = await ctx.http.get(`/api/v1/runs/${runId}/events?limit=100`).set('Authorization', viewer);
+    const final = log.body.events[log.body.events.length - 1];
+    expect(final.type).toBe('run_completed');
+
+    // What an EventSource sends when it reconnects after the stream closed: the last id it saw.
+    for (const position of [String(final.seq), String(final.seq + 5)]) {
+      const res = await ctx.http
+        .get(`/api/v1/runs/${runId}/stream`)
+        .set('Authorization', viewer)
+        .set('Last-Event-ID', position);
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+    }
+    // One event before the end still streams that event, then ends.
+    const tail = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream?after=${final.seq - 1}`, {
+      Authorization: viewer,
+    });
+    expect(tail.status).toBe(200);
+    await tail.body();
+    expect(tail.events.map((e) => [Number(e.id), e.event])).toEqual([[final.seq, 'run_completed']]);
+    // Another tenant's run is still a 404, ended or not.
+    const stranger = await createTenant(ctx);
+    expectError(
+      await ctx.http
+        .get(`/api/v1/runs/${runId}/stream`)
+        .set('Authorization', `Bearer ${stranger.token('viewer')}`)
+        .set('Last-Event-ID', String(final.seq)),
+      404,
+      'RUN_NOT_FOUND',
+    );
+  });
+
+  it('a join of a paused run at its last event stays open for what a resume brings', async () => {
+    const replies = [
+      {
+        content: 'Computing. ',
+        tool_calls: [{ name: 'calculator', arguments: { expression: '1+1' } }],
+        delay_ms: 300,
+      },
+      'Two.',
+    ];
+    const agent = await scriptedAgent(ctx, tenant, replies, { tools: ['calculator'] });
+    const sse = await chat({ agent_id: agent.id, message: 'add' });
+    await sse.waitFor(2);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    await waitUntil(() => sse.events.some((e) => e.event === 'run_paused'));
+    const lastSeen = sse.events[sse.events.length - 1];
+    expect(lastSeen.event).toBe('run_paused');
+
+    const joined = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, {
+      Authorization: viewer,
+      'Last-Event-ID': lastSeen.id!,
+    });
+    expect(joined.status).toBe(200);
+    await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    await joined.body();
+    expect(joined.events[0].event).toBe('run_resumed');
+    expect(Number(joined.events[0].id)).toBe(Number(lastSeen.id) + 1);
+    expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
+    expect(dataOf(joined.events[joined.events.length - 1]).response).toBe('Two.');
+  });
+
   it('a run stream refuses a Last-Event-ID that is no seq, in the envelope', async () => {
     const agent = await scriptedAgent(ctx, tenant, ['hi']);
     const done = await ctx.http

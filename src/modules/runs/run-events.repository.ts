@@ -86,6 +86,15 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
     return Number(row?.max ?? 0);
   }
 
+  /** The run's last stored event, or null before its first. */
+  async last(tenantId: string, runId: string): Promise<RunEvent | null> {
+    const row = await this.scopedQuery(tenantId, 'e')
+      .andWhere('e.run_id = :runId', { runId })
+      .orderBy('e.seq', 'DESC')
+      .getOne();
+    return row ? toRunEvent(row) : null;
+  }
+
   async after(tenantId: string, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
     const rows = await this.scopedQuery(tenantId, 'e')
       .andWhere('e.run_id = :runId AND e.seq > :afterSeq', { runId, afterSeq })

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
 import { Permission } from '../../shared/auth/permissions';
@@ -65,7 +65,7 @@ export class RunsController {
   /**
    * Joins the run's events as Server-Sent Events (`id:` = seq): replays the stored events after
    * `Last-Event-ID` (or `?after=`), then follows live ones, from whichever instance executes it.
-   * Ends after `run_completed`, `run_failed` or `run_cancelled`.
+   * Ends after `run_completed`, `run_failed` or `run_cancelled`; joined after that event, 204.
    */
   @Get(':id/stream')
   @RequirePermission(Permission.RunRead)
@@ -73,6 +73,9 @@ export class RunsController {
   @ApiOkResponse({
     description: 'text/event-stream of run events',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiNoContentResponse({
+    description: 'The run has ended and nothing follows the position: an EventSource stops reconnecting',
   })
   @ApiErrors(400, 404)
   streamRun(
@@ -82,7 +85,13 @@ export class RunsController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    return this.runs.stream(principal.tenant.id, id, resumePosition(req, after), () => this.opener.open(res));
+    return this.runs.stream(
+      principal.tenant.id,
+      id,
+      resumePosition(req, after),
+      () => this.opener.open(res),
+      () => void res.status(204).end(),
+    );
   }
 
   /** Asks the run to pause at its next step boundary (wherever it executes); 409 unless running. */

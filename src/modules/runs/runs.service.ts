@@ -284,8 +284,23 @@ export class RunsService {
   }
 
   /** Checks the run, then opens the stream (`open` sends the headers) and follows it. */
-  async stream(tenantId: string, id: string, after: number, open: () => SseStream): Promise<void> {
-    await this.getRun(tenantId, id);
+  /**
+   * Joins a run's events after `after`. A run that has ended, joined after its final event, has
+   * nothing more to send: `ended` answers then (204, which tells an EventSource that reconnects
+   * after the stream closed to stop, where an open stream would hold it for ever).
+   */
+  async stream(
+    tenantId: string,
+    id: string,
+    after: number,
+    open: () => SseStream,
+    ended: () => void,
+  ): Promise<void> {
+    const run = await this.getRun(tenantId, id);
+    if (TERMINAL_STATUSES.includes(run.status)) {
+      const last = await this.events.last(tenantId, id);
+      if (last && FINAL_EVENTS.has(last.type) && after >= last.seq) return ended();
+    }
     await this.streams.follow(tenantId, id, after, open());
   }
 
