@@ -156,6 +156,16 @@ describe('error envelope', () => {
     expect(array.message).toBe('Validation failed: the request body must be a JSON object, not an array');
   });
 
+  it('names a missing required field as required, not by the type it would have had', async () => {
+    const error = expectError(
+      await ctx.http.post('/api/v1/api-keys').set(owner()).send({ role: 'viewer' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(error.message).toBe('Validation failed: name is required');
+    expect(error.details).toEqual([{ field: 'name', code: 'required', message: 'name is required' }]);
+  });
+
   it('answers 415 to a body that is not JSON', async () => {
     const text = await ctx.http
       .post('/api/v1/api-keys')

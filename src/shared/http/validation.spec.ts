@@ -25,6 +25,15 @@ describe('flattenValidationErrors', () => {
     ]);
   });
 
+  it('reports a missing required field as required, whatever its constraints', async () => {
+    expect(await detailsFor({ count: 2 })).toEqual([
+      { field: 'name', code: 'required', message: 'name is required' },
+    ]);
+    expect(await detailsFor({ name: undefined })).toEqual([
+      { field: 'name', code: 'required', message: 'name is required' },
+    ]);
+  });
+
   it('reports every other failed constraint of a value of the right type', async () => {
     expect(await detailsFor({ name: 'too long', count: 0 })).toEqual([
       { field: 'name', code: 'maxLength', message: 'name must be shorter than or equal to 5 characters' },

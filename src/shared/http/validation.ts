@@ -20,6 +20,11 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   const details: ErrorDetail[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    // Optional fields are not validated when absent: a failure on an absent value means required.
+    if (error.value === undefined && error.constraints && !error.constraints.whitelistValidation) {
+      details.push({ field, code: 'required', message: `${field} is required` });
+      continue;
+    }
     for (const [code, message] of reported(error.constraints ?? {})) {
       details.push({
         field,
@@ -38,6 +43,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
+    // Each error keeps the value it judged, so that an absent one is reported as required.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => {
       const details = flattenValidationErrors(errors);
       const summary = details.length === 1 ? details[0].message : `${details.length} problems in the request`;
