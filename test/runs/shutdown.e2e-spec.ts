@@ -48,6 +48,14 @@ describe('a graceful shutdown (SIGTERM) with runs and streams open', () => {
     );
     await chat.waitFor(4); // run_started, step_started, 2 deltas; the upstream then hangs
     const runId = dataOf(chat.events[0]).run_id as string;
+    // A chat that asked to be cancelled if its client goes away: the shutdown is no such thing.
+    const watched = await postSse(
+      `${proc.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'hi', stream: true, on_disconnect: 'cancel' },
+    );
+    await watched.waitFor(4);
+    const watchedId = dataOf(watched.events[0]).run_id as string;
     const changes = await SseClient.open(`${proc.url}/api/v1/events/stream`, { Authorization: operator });
     expect(changes.status).toBe(200);
 
@@ -76,6 +84,10 @@ describe('a graceful shutdown (SIGTERM) with runs and streams open', () => {
     });
     const run = await survivor.http.get(`/api/v1/runs/${runId}`).set('Authorization', operator);
     expect(run.body.status).toBe('interrupted');
+    await watched.body();
+    expect(watched.events[watched.events.length - 1].event).toBe('run_interrupted');
+    const kept = await survivor.http.get(`/api/v1/runs/${watchedId}`).set('Authorization', operator);
+    expect(kept.body.status).toBe('interrupted');
     const stored = await survivor.http
       .get(`/api/v1/runs/${runId}/events?limit=100`)
       .set('Authorization', operator);

@@ -12,7 +12,10 @@ const openStreams = new Set<SseStream>();
  */
 export function closeOpenSseStreams(): number {
   const streams = [...openStreams];
-  for (const stream of streams) stream.close();
+  for (const stream of streams) {
+    stream.closedForShutdown = true;
+    stream.close();
+  }
   return streams.length;
 }
 
@@ -24,6 +27,8 @@ export class SseStream {
   private readonly keepAlive: NodeJS.Timeout;
   private closed = false;
   private readonly closeHandlers: Array<() => void> = [];
+  /** Ended by this server's shutdown, not by its client going away. */
+  closedForShutdown = false;
 
   constructor(
     private readonly res: Response,
