@@ -1,18 +1,16 @@
 import { Client } from 'pg';
-import request from 'supertest';
 import { agentBody, AgentJson, createAgent } from '../factories/agent.factory';
 import { createTenant } from '../factories/tenant.factory';
-import { AppProcess, startAppProcess } from '../helpers/app-process';
+import { AppProcess, startAppProcessOn } from '../helpers/app-process';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
-import { TEST_JWT_SECRET } from '../helpers/tokens';
 
 /**
  * The built app (dist/src/main.js, `npm run build` first) as a child process, killed with SIGKILL
  * while agents are being created and updated: the database holds no partial version (every agent's
  * current version has its row, versions run 1..N) and no orphan outbox row (every agent change
  * event names a committed version, every version has its event), and every acknowledged write is
- * there. Runs killed mid-way belong to test/runs/interrupted.e2e-spec.ts.
+ * there. Runs killed mid-way belong to test/runs/instance-stops.e2e-spec.ts.
  */
 describe('an app process killed with SIGKILL during writes', () => {
   let database: TestDatabase;
@@ -30,14 +28,9 @@ describe('an app process killed with SIGKILL during writes', () => {
 
   it('leaves no partial version and no orphan outbox row', async () => {
     const prefix = `agentry-test-appkill-${process.pid}:`;
-    proc = await startAppProcess({
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.AGENTRY_TEST_REDIS_URL as string,
-      REDIS_PREFIX: prefix,
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_POOL_SIZE: '10',
-    });
-    const viaProc = { http: request(proc.url), url: proc.url, database } as unknown as TestApp;
+    const started = await startAppProcessOn(database.url, prefix, { DATABASE_POOL_SIZE: '10' });
+    proc = started.proc;
+    const viaProc = { ...started.viaProc, database } as unknown as TestApp;
     const tenant = await createTenant(viaProc, { tier: 'enterprise' });
     const editor = `Bearer ${tenant.token('editor')}`;
     const agents: AgentJson[] = [];

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import request from 'supertest';
+import { TEST_JWT_SECRET } from './tokens';
 
 const MAIN = resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -71,4 +73,23 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
       await exited;
     },
   };
+}
+
+/**
+ * The built app as a child process on `databaseUrl` and the test Redis under `redisPrefix`, with
+ * the test JWT secret, and a TestApp-shaped handle on it for the factories (`http`, `url`).
+ */
+export async function startAppProcessOn(
+  databaseUrl: string,
+  redisPrefix: string,
+  env: Record<string, string> = {},
+): Promise<{ proc: AppProcess; viaProc: { http: ReturnType<typeof request>; url: string } }> {
+  const proc = await startAppProcess({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.AGENTRY_TEST_REDIS_URL as string,
+    REDIS_PREFIX: redisPrefix,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+  return { proc, viaProc: { http: request(proc.url), url: proc.url } };
 }

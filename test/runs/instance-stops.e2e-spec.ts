@@ -1,46 +1,98 @@
-import request from 'supertest';
 import { createTenant } from '../factories/tenant.factory';
-import { AppProcess, startAppProcess } from '../helpers/app-process';
+import { AppProcess, startAppProcessOn } from '../helpers/app-process';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
 import { SseClient } from '../helpers/sse-client';
 import { postSse } from '../helpers/sse-post';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { TEST_JWT_SECRET } from '../helpers/tokens';
 import { dataOf, openAiAgent, waitForStatus } from './run-helpers';
 
-describe('a graceful shutdown (SIGTERM) with runs and streams open', () => {
+/** An app process executing a run is killed (SIGKILL) or stopped (SIGTERM); another instance takes over. */
+describe('a run whose instance stops', () => {
   let database: TestDatabase;
   let upstream: OpenAiCompatibleServer;
-  let proc: AppProcess | undefined;
-  let survivor: TestApp | undefined;
+  const procs: AppProcess[] = [];
+  /** Closed by their test; whatever a failed one left open is closed at the end. */
+  const survivors: TestApp[] = [];
+  const close = (survivor: TestApp) => {
+    survivors.splice(survivors.indexOf(survivor), 1);
+    return survivor.close();
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    upstream = await new OpenAiCompatibleServer(() => ({ chunks: ['a ', 'b ', 'c '], hangAfter: 2 })).start();
+    upstream = await new OpenAiCompatibleServer(() => ({ chunks: [] })).start();
   });
+  beforeEach(() => upstream.respondWith(() => ({ chunks: ['a ', 'b ', 'c '], hangAfter: 2 })));
   afterAll(async () => {
-    await proc?.kill('SIGKILL');
-    await survivor?.close();
+    for (const proc of procs) await proc.kill('SIGKILL');
+    for (const survivor of survivors) await survivor.close();
     await upstream.close();
     await database.drop();
   });
 
-  it('ends the streams, hands the run back as interrupted at once, and exits 0 within its timeout', async () => {
-    const prefix = `agentry-test-term-${process.pid}:`;
-    proc = await startAppProcess({
-      DATABASE_URL: database.url,
-      REDIS_URL: process.env.AGENTRY_TEST_REDIS_URL as string,
-      REDIS_PREFIX: prefix,
-      JWT_SECRET: TEST_JWT_SECRET,
-      // Past this the process gives up and exits 1: open streams used to hold it that long.
-      SHUTDOWN_TIMEOUT_MS: '5000',
-    });
-    const viaProc = { http: request(proc.url), url: proc.url } as unknown as TestApp;
+  it('is marked interrupted by another instance after SIGKILL, and resume there completes it', async () => {
+    const prefix = `agentry-test-kill-${process.pid}:`;
+    const started = await startAppProcessOn(database.url, prefix, { RUN_HEARTBEAT_MS: '200' });
+    const proc = started.proc;
+    procs.push(proc);
+    const viaProc = { ...started.viaProc } as unknown as TestApp;
     const tenant = await createTenant(viaProc, { tier: 'pro' });
     const operator = `Bearer ${tenant.token('operator')}`;
     const agent = await openAiAgent(viaProc, tenant, upstream.baseUrl, { tools: [] });
 
+    const sse = await postSse(
+      `${proc.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'hi', stream: true },
+    );
+    await sse.waitFor(4); // run_started, step_started, 2 deltas; the upstream then hangs
+    const runId = dataOf(sse.events[0]).run_id as string;
+    await proc.kill('SIGKILL');
+
+    const survivor = await startTestApp({
+      database,
+      env: { REDIS_PREFIX: prefix, RUN_HEARTBEAT_MS: '200', RUN_INTERRUPTED_AFTER_MS: '1000' },
+    });
+    survivors.push(survivor);
+    const interrupted = await waitForStatus(survivor, operator, runId, ['interrupted']);
+    expect(interrupted.status).toBe('interrupted');
+    const events = await survivor.http
+      .get(`/api/v1/runs/${runId}/events?limit=100`)
+      .set('Authorization', operator);
+    expect(events.body.events[events.body.events.length - 1].type).toBe('run_interrupted');
+
+    upstream.respondWith(() => ({ chunks: ['all ', 'done'] }));
+    const resumed = await survivor.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    expect(resumed.body).toEqual({ run_id: runId, status: 'running', message: 'Run resumed' });
+    const run = await waitForStatus(survivor, operator, runId, ['completed']);
+    expect(run.response_content).toBe('all done');
+    const log = await survivor.http
+      .get(`/api/v1/runs/${runId}/events?limit=100`)
+      .set('Authorization', operator);
+    const seqs = log.body.events.map((e: { seq: number }) => e.seq);
+    expect(seqs).toEqual(seqs.map((_: number, i: number) => i + 1));
+    expect(log.body.events.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['run_interrupted', 'run_resumed', 'run_completed']),
+    );
+    // Closed here: its sweep, a second apart, would take the next test's runs.
+    await close(survivor);
+  });
+
+  it('ends the streams, hands the run back as interrupted at once, and exits 0 within its timeout', async () => {
+    const prefix = `agentry-test-term-${process.pid}:`;
+    const started = await startAppProcessOn(database.url, prefix, {
+      // Past this the process gives up and exits 1: open streams used to hold it that long.
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    });
+    const proc = started.proc;
+    procs.push(proc);
+    const viaProc = { ...started.viaProc } as unknown as TestApp;
+    const tenant = await createTenant(viaProc, { tier: 'pro' });
+    const operator = `Bearer ${tenant.token('operator')}`;
+    const agent = await openAiAgent(viaProc, tenant, upstream.baseUrl, { tools: [] });
+
+    const firstRequest = upstream.requests.length;
     const chat = await postSse(
       `${proc.url}/api/v1/chat`,
       { Authorization: operator },
@@ -74,14 +126,15 @@ describe('a graceful shutdown (SIGTERM) with runs and streams open', () => {
       'a ',
       'b ',
     ]);
-    expect(await upstream.requests[0].clientClosed).toBe(true);
+    expect(await upstream.requests[firstRequest].clientClosed).toBe(true);
     await changes.body();
 
     // No sweep is needed: another instance that would wait an hour for one finds it interrupted.
-    survivor = await startTestApp({
+    const survivor = await startTestApp({
       database,
       env: { REDIS_PREFIX: prefix, RUN_INTERRUPTED_AFTER_MS: '3600000' },
     });
+    survivors.push(survivor);
     const run = await survivor.http.get(`/api/v1/runs/${runId}`).set('Authorization', operator);
     expect(run.body.status).toBe('interrupted');
     await watched.body();
@@ -101,5 +154,6 @@ describe('a graceful shutdown (SIGTERM) with runs and streams open', () => {
     expect(resumed.body).toEqual({ run_id: runId, status: 'running', message: 'Run resumed' });
     const completed = await waitForStatus(survivor, operator, runId, ['completed']);
     expect(completed.response_content).toBe('all done');
+    await close(survivor);
   });
 });
