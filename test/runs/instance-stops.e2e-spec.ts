@@ -31,23 +31,35 @@ describe('a run whose instance stops', () => {
     await database.drop();
   });
 
-  it('is marked interrupted by another instance after SIGKILL, and resume there completes it', async () => {
-    const prefix = `agentry-test-kill-${process.pid}:`;
-    const started = await startAppProcessOn(database.url, prefix, { RUN_HEARTBEAT_MS: '200' });
+  /**
+   * An app process (under `prefix` on Redis) with a tenant and an agent on the upstream; `chat`
+   * opens a streamed chat there and waits for its first four events (run_started, step_started,
+   * two deltas), after which the upstream hangs.
+   */
+  async function processWithAgent(prefix: string, env: Record<string, string>) {
+    const started = await startAppProcessOn(database.url, prefix, env);
     const proc = started.proc;
     procs.push(proc);
     const viaProc = { ...started.viaProc } as unknown as TestApp;
     const tenant = await createTenant(viaProc, { tier: 'pro' });
     const operator = `Bearer ${tenant.token('operator')}`;
     const agent = await openAiAgent(viaProc, tenant, upstream.baseUrl, { tools: [] });
+    const chat = async (extra: Record<string, unknown> = {}) => {
+      const sse = await postSse(
+        `${proc.url}/api/v1/chat`,
+        { Authorization: operator },
+        { agent_id: agent.id, message: 'hi', stream: true, ...extra },
+      );
+      await sse.waitFor(4);
+      return { sse, runId: dataOf(sse.events[0]).run_id as string };
+    };
+    return { proc, operator, chat };
+  }
 
-    const sse = await postSse(
-      `${proc.url}/api/v1/chat`,
-      { Authorization: operator },
-      { agent_id: agent.id, message: 'hi', stream: true },
-    );
-    await sse.waitFor(4); // run_started, step_started, 2 deltas; the upstream then hangs
-    const runId = dataOf(sse.events[0]).run_id as string;
+  it('is marked interrupted by another instance after SIGKILL, and resume there completes it', async () => {
+    const prefix = `agentry-test-kill-${process.pid}:`;
+    const { proc, operator, chat } = await processWithAgent(prefix, { RUN_HEARTBEAT_MS: '200' });
+    const { runId } = await chat();
     await proc.kill('SIGKILL');
 
     const survivor = await startTestApp({
@@ -81,33 +93,15 @@ describe('a run whose instance stops', () => {
 
   it('ends the streams, hands the run back as interrupted at once, and exits 0 within its timeout', async () => {
     const prefix = `agentry-test-term-${process.pid}:`;
-    const started = await startAppProcessOn(database.url, prefix, {
+    const started = await processWithAgent(prefix, {
       // Past this the process gives up and exits 1: open streams used to hold it that long.
       SHUTDOWN_TIMEOUT_MS: '5000',
     });
-    const proc = started.proc;
-    procs.push(proc);
-    const viaProc = { ...started.viaProc } as unknown as TestApp;
-    const tenant = await createTenant(viaProc, { tier: 'pro' });
-    const operator = `Bearer ${tenant.token('operator')}`;
-    const agent = await openAiAgent(viaProc, tenant, upstream.baseUrl, { tools: [] });
-
+    const { proc, operator } = started;
     const firstRequest = upstream.requests.length;
-    const chat = await postSse(
-      `${proc.url}/api/v1/chat`,
-      { Authorization: operator },
-      { agent_id: agent.id, message: 'hi', stream: true },
-    );
-    await chat.waitFor(4); // run_started, step_started, 2 deltas; the upstream then hangs
-    const runId = dataOf(chat.events[0]).run_id as string;
+    const { sse: chat, runId } = await started.chat();
     // A chat that asked to be cancelled if its client goes away: the shutdown is no such thing.
-    const watched = await postSse(
-      `${proc.url}/api/v1/chat`,
-      { Authorization: operator },
-      { agent_id: agent.id, message: 'hi', stream: true, on_disconnect: 'cancel' },
-    );
-    await watched.waitFor(4);
-    const watchedId = dataOf(watched.events[0]).run_id as string;
+    const { sse: watched, runId: watchedId } = await started.chat({ on_disconnect: 'cancel' });
     const changes = await SseClient.open(`${proc.url}/api/v1/events/stream`, { Authorization: operator });
     expect(changes.status).toBe(200);
 
