@@ -283,11 +283,11 @@ export class RunsService {
     return { run_id: id, total, events };
   }
 
-  /** Checks the run, then opens the stream (`open` sends the headers) and follows it. */
   /**
-   * Joins a run's events after `after`. A run that has ended, joined after its final event, has
-   * nothing more to send: `ended` answers then (204, which tells an EventSource that reconnects
-   * after the stream closed to stop, where an open stream would hold it for ever).
+   * Checks the run, then opens the stream (`open` sends the headers) and follows it after `after`.
+   * A run that has ended, joined after its final event, has nothing more to send: `ended` answers
+   * then (204, which tells an EventSource that reconnects after the stream closed to stop, where
+   * an open stream would hold it for ever).
    */
   async stream(
     tenantId: string,

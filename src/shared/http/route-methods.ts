@@ -10,7 +10,7 @@ interface RoutePattern {
 /**
  * The methods each documented path answers, for telling "no such route" (404) from "not with
  * this method" (405 with `Allow`, RFC 9110 §15.5.6). Read off the OpenAPI document, which lists
- * every route the app serves: a route missing from it would fail the openapi check first.
+ * every API route; the few paths outside it (`/metrics`, `/docs`) answer other methods with 404.
  */
 export class RouteMethods {
   private constructor(private readonly patterns: RoutePattern[]) {}
