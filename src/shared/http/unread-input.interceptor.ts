@@ -4,7 +4,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import type { ErrorDetail } from '../errors/app-error';
-import { commonError } from '../errors/common.errors';
+import { unknownField, validationFailed } from './validation';
 
 /** What of the request a handler reads, beside its path: its query and its body. */
 interface Reads {
@@ -37,10 +37,7 @@ export class UnreadInputInterceptor implements NestInterceptor {
       ...(reads.query.dto ? [] : queryProblems(req.query, reads.query.names)),
       ...(reads.body ? [] : bodyProblems(req.body)),
     ];
-    if (details.length > 0) {
-      const summary = details.length === 1 ? details[0].message : `${details.length} problems in the request`;
-      throw commonError('VALIDATION_FAILED', `Validation failed: ${summary}`, details);
-    }
+    if (details.length > 0) throw validationFailed(details);
     return next.handle();
   }
 
@@ -73,7 +70,7 @@ function queryProblems(query: Request['query'], names: ReadonlySet<string>): Err
   const details: ErrorDetail[] = [];
   for (const [name, value] of Object.entries(query)) {
     if (!names.has(name)) {
-      details.push({ field: name, code: 'unknownField', message: `property ${name} is not allowed` });
+      details.push(unknownField(name));
     } else if (typeof value !== 'string') {
       details.push({ field: name, code: 'repeated', message: `${name} must be given once` });
     }
@@ -84,9 +81,5 @@ function queryProblems(query: Request['query'], names: ReadonlySet<string>): Err
 /** The body parser leaves `body` unset without one; what it parsed is an object (arrays are refused before). */
 function bodyProblems(body: unknown): ErrorDetail[] {
   if (body === undefined || body === null || typeof body !== 'object') return [];
-  return Object.keys(body).map((name) => ({
-    field: name,
-    code: 'unknownField',
-    message: `property ${name} is not allowed: this operation takes no body`,
-  }));
+  return Object.keys(body).map((name) => unknownField(name, 'this operation takes no body'));
 }

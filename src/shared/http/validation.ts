@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { ErrorDetail } from '../errors/app-error';
+import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
 /**
@@ -15,6 +15,18 @@ function reported(constraints: Record<string, string>): Array<[string, string]> 
   return types.length > 0 ? types : all;
 }
 
+/** The detail of a field no DTO declares; `why` adds the reason where the route says more. */
+export function unknownField(field: string, why?: string): ErrorDetail {
+  const message = `property ${field} is not allowed`;
+  return { field, code: 'unknownField', message: why ? `${message}: ${why}` : message };
+}
+
+/** The 400 for these details: the one detail's message, or how many there are. */
+export function validationFailed(details: ErrorDetail[]): AppError {
+  const summary = details.length === 1 ? details[0].message : `${details.length} problems in the request`;
+  return commonError('VALIDATION_FAILED', `Validation failed: ${summary}`, details);
+}
+
 /** Flattens class-validator's tree into one detail per failed constraint, with a dotted field path. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
   const details: ErrorDetail[] = [];
@@ -26,11 +38,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       continue;
     }
     for (const [code, message] of reported(error.constraints ?? {})) {
-      details.push({
-        field,
-        code: code === 'whitelistValidation' ? 'unknownField' : code,
-        message: code === 'whitelistValidation' ? `property ${field} is not allowed` : message,
-      });
+      details.push(code === 'whitelistValidation' ? unknownField(field) : { field, code, message });
     }
     if (error.children?.length) details.push(...flattenValidationErrors(error.children, field));
   }
@@ -45,10 +53,6 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     // Each error keeps the value it judged, so that an absent one is reported as required.
     validationError: { target: false, value: true },
-    exceptionFactory: (errors) => {
-      const details = flattenValidationErrors(errors);
-      const summary = details.length === 1 ? details[0].message : `${details.length} problems in the request`;
-      return commonError('VALIDATION_FAILED', `Validation failed: ${summary}`, details);
-    },
+    exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
   });
 }
