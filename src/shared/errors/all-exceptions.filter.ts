@@ -85,8 +85,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const allowed = this.isNoRoute(exception) ? (this.routes?.allowed(req.path) ?? []) : [];
+    const allow = allowed.join(', ');
     if (allowed.length > 0 && req.method === 'OPTIONS') {
-      res.status(204).setHeader('Allow', allowed.join(', '));
+      res.status(204).setHeader('Allow', allow);
       res.end();
       return;
     }
@@ -96,9 +97,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
         res,
         commonError(
           'METHOD_NOT_ALLOWED',
-          `${req.method} is not allowed on ${req.path}; it answers ${allowed.join(', ')}`,
-          [{ field: 'method', code: 'notAllowed', message: `allowed: ${allowed.join(', ')}` }],
-          { Allow: allowed.join(', ') },
+          `${req.method} is not allowed on ${req.path}; it answers ${allow}`,
+          [{ field: 'method', code: 'notAllowed', message: `allowed: ${allow}` }],
+          { Allow: allow },
         ),
       );
     }
