@@ -521,6 +521,13 @@ describe('fuzzing every operation of openapi.json', () => {
     await expectNamed400s(cases);
   });
 
+  it('every object field of a body, two levels deep, given an array of objects answers a 400 naming it', async () => {
+    // class-validator validates an array's items where it expects one nested object: `[{}]` passed.
+    const cases = bodyCases((schema) => schema.type === 'object', [{}]);
+    expect(cases.length).toBeGreaterThan(5);
+    await expectNamed400s(cases);
+  });
+
   /** Values just outside what `schema` documents: past maxLength, outside the enum, below minimum, above maximum. */
   function outside(schema: JsonSchema): unknown[] {
     const values: unknown[] = [];

@@ -123,6 +123,34 @@ describe('tenants (platform operators)', () => {
     );
   });
 
+  it('refuses limits given as an array (once stored as {"0": {…}}), on create and on update', async () => {
+    const before = await ctx.http.get('/api/v1/tenants?limit=1').set(operator);
+    for (const limits of [[{ max_agents: 5 }], []]) {
+      const res = await ctx.http
+        .post('/api/v1/tenants')
+        .set(operator)
+        .send({ slug: slug('arr'), name: 'Array limits', limits });
+      const error = expectError(res, 400, 'VALIDATION_FAILED');
+      // The array's items are not reported: the field has the wrong type.
+      expect(error.details).toEqual([
+        { field: 'limits', code: 'isObject', message: 'limits must be an object' },
+      ]);
+    }
+    const after = await ctx.http.get('/api/v1/tenants?limit=1').set(operator);
+    expect(after.body.total).toBe(before.body.total);
+    const tenant = await createTenant(ctx, { tier: 'free' });
+    expectError(
+      await ctx.http
+        .patch(`/api/v1/tenants/${tenant.id}`)
+        .set(operator)
+        .send({ limits: [{ max_agents: 5 }] }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const stored = await ctx.http.get(`/api/v1/tenants/${tenant.id}`).set(operator);
+    expect(stored.body.limit_overrides).toEqual({});
+  });
+
   it('lists tenants oldest first, paged, filtered by active and by q', async () => {
     const marker = randomBytes(3).toString('hex');
     const created = [];

@@ -1,4 +1,6 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsObject, ValidateNested } from 'class-validator';
 import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
@@ -13,6 +15,14 @@ function reported(constraints: Record<string, string>): Array<[string, string]> 
   const all = Object.entries(constraints);
   const types = all.filter(([code]) => TYPE_CHECKS.has(code));
   return types.length > 0 ? types : all;
+}
+
+/**
+ * A field holding one object of the DTO `type`, validated field by field. An array is refused:
+ * `ValidateNested` alone would validate its items instead, and let `[{…}]` be stored as `{"0": {…}}`.
+ */
+export function IsNestedObject(type: () => new () => object): PropertyDecorator {
+  return applyDecorators(IsObject(), ValidateNested(), Type(type));
 }
 
 /** The detail of a field no DTO declares; `why` adds the reason where the route says more. */
@@ -37,10 +47,13 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       details.push({ field, code: 'required', message: `${field} is required` });
       continue;
     }
-    for (const [code, message] of reported(error.constraints ?? {})) {
+    const failed = reported(error.constraints ?? {});
+    for (const [code, message] of failed) {
       details.push(code === 'whitelistValidation' ? unknownField(field) : { field, code, message });
     }
-    if (error.children?.length) details.push(...flattenValidationErrors(error.children, field));
+    // A value of the wrong type (an array for an object) has no fields worth reporting.
+    const wrongType = failed.some(([code]) => TYPE_CHECKS.has(code));
+    if (error.children?.length && !wrongType) details.push(...flattenValidationErrors(error.children, field));
   }
   return details;
 }

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { rawJson } from '../../../shared/http/raw-json';
 import {
   ArrayMaxSize,
@@ -13,7 +13,6 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import type { ModelRef } from '../agent-config';
 import {
@@ -24,6 +23,7 @@ import {
   NAME_PATTERN,
   NAME_RULE,
 } from '../agent-validators';
+import { IsNestedObject } from '../../../shared/http/validation';
 
 export const MODEL_REF_SCHEMA = {
   oneOf: [
@@ -118,8 +118,7 @@ export class AgentConfigFieldsDto {
 
   /** Run parameters. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RunParametersDto)
+  @IsNestedObject(() => RunParametersDto)
   config?: RunParametersDto | null;
 
   /** Free-form JSON object, at most 16 KB. */

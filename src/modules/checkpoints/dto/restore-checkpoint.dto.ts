@@ -1,9 +1,9 @@
-import { Type } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsStorableText } from '../../agents/agent-validators';
+import { IsNestedObject } from '../../../shared/http/validation';
 
-/** What to change when continuing from a checkpoint. */
-export class CheckpointModificationsDto {
+/** What a restore may change: the query. */
+export class RestoreModificationsDto {
   /** Replaces the run's query (its last user message). */
   @IsOptional()
   @IsString()
@@ -11,8 +11,11 @@ export class CheckpointModificationsDto {
   @MaxLength(100_000)
   @IsStorableText()
   modified_query?: string;
+}
 
-  /** Replaces the system prompt (fork only). */
+/** What a fork may change: the query and the system prompt. */
+export class ForkModificationsDto extends RestoreModificationsDto {
+  /** Replaces the system prompt; held to your tier's `max_prompt_length` as an agent's is. */
   @IsOptional()
   @IsString()
   @MaxLength(200_000)
@@ -28,9 +31,8 @@ export class RestoreCheckpointDto {
   create_new_run?: boolean;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => CheckpointModificationsDto)
-  modifications?: CheckpointModificationsDto;
+  @IsNestedObject(() => RestoreModificationsDto)
+  modifications?: RestoreModificationsDto;
 }
 
 /** `POST /checkpoints/:id/fork`. */
@@ -43,9 +45,8 @@ export class ForkCheckpointDto {
   description?: string;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => CheckpointModificationsDto)
-  modifications?: CheckpointModificationsDto;
+  @IsNestedObject(() => ForkModificationsDto)
+  modifications?: ForkModificationsDto;
 }
 
 export class RestoreCheckpointResponseDto {

@@ -1,8 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { IsStorableText, IsTagList, NAME_PATTERN, NAME_RULE } from '../../agents/agent-validators';
 import { AgentConfigFieldsDto } from '../../agents/dto/agent-config-fields.dto';
 import { Tier, TIERS } from '../../tenants/tiers';
+import { IsNestedObject } from '../../../shared/http/validation';
 
 /** The agent config a template holds; the same fields as an agent version. */
 export class TemplateAgentConfigDto extends AgentConfigFieldsDto {}
@@ -31,8 +31,7 @@ export class UpdateTemplateDto {
 
   /** The agent config instances start from. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => TemplateAgentConfigDto)
+  @IsNestedObject(() => TemplateAgentConfigDto)
   config?: TemplateAgentConfigDto;
 }
 

@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../../agents/agent-validators';
 import { AgentConfigFieldsDto } from '../../agents/dto/agent-config-fields.dto';
+import { IsNestedObject } from '../../../shared/http/validation';
 
 /** Changes to the template's config for this agent (JSON Merge Patch: `null` clears a field). */
 export class TemplateOverridesDto extends AgentConfigFieldsDto {}
@@ -18,8 +18,7 @@ export class InstantiateTemplateDto {
 
   /** Applied over the template's config. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => TemplateOverridesDto)
+  @IsNestedObject(() => TemplateOverridesDto)
   overrides?: TemplateOverridesDto;
 
   /** Change note of the agent's version 1. */

@@ -1,8 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
 import { IsStorableText } from '../../agents/agent-validators';
+import { IsNestedObject } from '../../../shared/http/validation';
 
 export class CreateTenantDto {
   /** Unique, lowercase, never changes: letters, digits and inner hyphens, 1 to 63 characters. */
@@ -26,7 +26,6 @@ export class CreateTenantDto {
 
   /** Overrides of single tier limits. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => TenantLimitOverridesDto)
+  @IsNestedObject(() => TenantLimitOverridesDto)
   limits?: TenantLimitOverridesDto;
 }

@@ -1,16 +1,8 @@
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  MaxLength,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
 import { IsStorableText } from '../../agents/agent-validators';
+import { IsNestedObject } from '../../../shared/http/validation';
 
 /** Omitted is no change; null is not a value of these columns (it was a 500, found by fuzzing). */
 const IsOmittable = () => ValidateIf((_, value: unknown) => value !== undefined);
@@ -30,7 +22,6 @@ export class UpdateTenantDto {
 
   /** Merged into the current overrides; a `null` value removes that override. */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => TenantLimitOverridesDto)
+  @IsNestedObject(() => TenantLimitOverridesDto)
   limits?: TenantLimitOverridesDto;
 }
