@@ -868,7 +868,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Starts a new run from the checkpoint with changes (system prompt, query), linked to its parent. */
+    /**
+     * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
+     *     parent. 422 when the new system prompt is longer than your tier allows.
+     */
     post: operations['forkCheckpoint'];
     delete?: never;
     options?: never;
@@ -2056,25 +2059,29 @@ export interface components {
       tags: string[];
       created_at: string;
     };
-    CheckpointModificationsDto: {
+    RestoreModificationsDto: {
       /** @description Replaces the run's query (its last user message). */
       modified_query?: string;
-      /** @description Replaces the system prompt (fork only). */
-      system_prompt?: string;
     };
     RestoreCheckpointDto: {
       /** @description A new run from the checkpoint (default), or the same run continued from it. */
       create_new_run?: boolean;
-      modifications?: components['schemas']['CheckpointModificationsDto'];
+      modifications?: components['schemas']['RestoreModificationsDto'];
     };
     RestoreCheckpointResponseDto: {
       new_run_id: string;
       message: string;
     };
+    ForkModificationsDto: {
+      /** @description Replaces the run's query (its last user message). */
+      modified_query?: string;
+      /** @description Replaces the system prompt; held to your tier's `max_prompt_length` as an agent's is. */
+      system_prompt?: string;
+    };
     ForkCheckpointDto: {
       /** @description What the fork tries. */
       description?: string;
-      modifications?: components['schemas']['CheckpointModificationsDto'];
+      modifications?: components['schemas']['ForkModificationsDto'];
     };
     ForkCheckpointResponseDto: {
       new_run_id: string;
@@ -6638,6 +6645,15 @@ export interface operations {
       };
       /** @description Not found in your tenant */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Valid JSON that breaks a rule */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -153,4 +153,48 @@ describe('checkpoints', () => {
     const again = await waitForStatus(ctx, viewer, runId, ['completed']);
     expect(again.response_content).toBe('It is 42 (what is 40+2?)');
   });
+
+  it('restore changes only the query; a fork’s new system prompt is held to the tier; neither starts a run when refused', async () => {
+    const { checkpoints } = await completedRun();
+    const runs = async () =>
+      (await ctx.http.get('/api/v1/runs?limit=1').set('Authorization', viewer)).body.total as number;
+    const before = await runs();
+    const refused = [
+      // The system prompt is a fork's to change: a restore keeps the checkpoint's configuration.
+      ['restore', { modifications: { system_prompt: 'Talk like a pirate.' } }, 'modifications.system_prompt'],
+      // An array is no object of changes (its items were once validated, and it passed).
+      ['restore', { modifications: [] }, 'modifications'],
+      ['fork', { modifications: [{ system_prompt: 'Talk like a pirate.' }] }, 'modifications'],
+    ] as const;
+    for (const [action, body, field] of refused) {
+      const res = await ctx.http
+        .post(`/api/v1/checkpoints/${checkpoints[0].id}/${action}`)
+        .set('Authorization', operator)
+        .send(body);
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.error.details).toEqual([expect.objectContaining({ field })]);
+    }
+    // Pro allows 32,000 characters of system prompt.
+    const long = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/fork`)
+      .set('Authorization', operator)
+      .send({ modifications: { system_prompt: 'x'.repeat(32_001) } });
+    expectError(long, 422, 'TIER_LIMIT_EXCEEDED');
+    expect(long.body.error.details).toEqual([
+      expect.objectContaining({
+        field: '/modifications/system_prompt',
+        code: 'PROMPT_TOO_LONG',
+        limit: 'max_prompt_length',
+        value: 32_000,
+        actual: 32_001,
+      }),
+    ]);
+    expect(await runs()).toBe(before);
+    const fits = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/fork`)
+      .set('Authorization', operator)
+      .send({ modifications: { system_prompt: 'x'.repeat(32_000) } });
+    expect(fits.status).toBe(201);
+    await waitForStatus(ctx, viewer, fits.body.new_run_id, ['completed']);
+  });
 });

@@ -47,9 +47,16 @@ export function checkTierLimits(config: AgentConfig, limits: TenantLimits, tier:
       tier,
     });
   }
-  const promptLength = config.system_prompt?.length ?? 0;
-  if (promptLength > limits.max_prompt_length) {
-    findings.push({
+  findings.push(...checkPromptLength(config.system_prompt, limits, tier));
+  return findings;
+}
+
+/** The tier's limit on a system prompt's length (an agent's, or a fork's new one). */
+export function checkPromptLength(prompt: string | null, limits: TenantLimits, tier: string): Finding[] {
+  const promptLength = prompt?.length ?? 0;
+  if (promptLength <= limits.max_prompt_length) return [];
+  return [
+    {
       severity: 'error',
       code: 'PROMPT_TOO_LONG',
       path: '/system_prompt',
@@ -58,9 +65,8 @@ export function checkTierLimits(config: AgentConfig, limits: TenantLimits, tier:
       value: limits.max_prompt_length,
       actual: promptLength,
       tier,
-    });
-  }
-  return findings;
+    },
+  ];
 }
 
 /** The agent-count limit, for a tenant that holds `count` agents and wants one more. */

@@ -43,11 +43,14 @@ export class CheckpointsController {
     return this.checkpoints.restore(principal, id, dto);
   }
 
-  /** Starts a new run from the checkpoint with changes (system prompt, query), linked to its parent. */
+  /**
+   * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
+   * parent. 422 when the new system prompt is longer than your tier allows.
+   */
   @Post(':id/fork')
   @RequirePermission(Permission.RunControl)
   @ApiCreatedResponse({ type: ForkCheckpointResponseDto })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 422)
   forkCheckpoint(
     @CurrentTenant() principal: TenantPrincipal,
     @Param('id', UuidParam) id: string,

@@ -3,6 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { TenantPrincipal } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
 import type { SseStream } from '../../shared/http/sse';
+import { checkPromptLength, findingsAsDetails } from '../agents/agent-rules';
+import { agentError } from '../agents/agents.errors';
 import { ResolvedConfigService } from '../internal/resolved-config.service';
 import { CheckpointEntity } from './checkpoint.entity';
 import { CheckpointsRepository } from './checkpoints.repository';
@@ -192,7 +194,22 @@ export class RunsService {
     const parent = await this.runs.findById(tenantId, checkpoint.runId);
     if (!parent) throw runError('RUN_NOT_FOUND', `No run ${checkpoint.runId}`);
     const config = { ...checkpoint.agentConfig };
-    if (changes.systemPrompt !== undefined) config.system_prompt = changes.systemPrompt;
+    if (changes.systemPrompt !== undefined) {
+      config.system_prompt = changes.systemPrompt;
+      // The new prompt is held to the tier's limit, as it would be on the agent itself.
+      const { limits, tier } = principal.tenant;
+      const over = checkPromptLength(changes.systemPrompt, limits, tier).map((finding) => ({
+        ...finding,
+        path: '/modifications/system_prompt',
+      }));
+      if (over.length > 0) {
+        throw agentError(
+          'TIER_LIMIT_EXCEEDED',
+          `Tier limit exceeded: ${over[0].message}`,
+          findingsAsDetails(over),
+        );
+      }
+    }
     const state = this.executor.stateOf(checkpoint, changes.modifiedQuery);
     const run = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
