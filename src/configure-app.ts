@@ -133,7 +133,7 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,
-      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'X-Run-Id', 'X-Session-Id'],
       maxAge: 600,
     });
   }

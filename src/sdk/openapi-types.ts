@@ -6373,9 +6373,13 @@ export interface operations {
       };
     };
     responses: {
-      /** @description JSON, or text/event-stream when stream is true */
+      /** @description JSON, or text/event-stream when stream is true. A stream names its run and session in headers at once, before any event (a run queued behind its session sends its first event only when it starts). */
       200: {
         headers: {
+          /** @description The run the stream follows (streams only) */
+          'X-Run-Id'?: string;
+          /** @description The session of the run, made up when the request named none (streams only) */
+          'X-Session-Id'?: string;
           [name: string]: unknown;
         };
         content: {

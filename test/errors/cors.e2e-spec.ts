@@ -32,7 +32,9 @@ describe('CORS (CORS_ORIGINS set)', () => {
       .set('Authorization', `Bearer ${tenant.token('viewer')}`);
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe(ADMIN);
-    expect(res.headers['access-control-expose-headers']).toBe('ETag,Location,X-Request-Id,Retry-After');
+    expect(res.headers['access-control-expose-headers']).toBe(
+      'ETag,Location,X-Request-Id,Retry-After,X-Run-Id,X-Session-Id',
+    );
   });
 
   it('gives another origin no CORS header, so its browser keeps the answer from it', async () => {

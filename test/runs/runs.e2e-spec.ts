@@ -243,6 +243,43 @@ describe('runs', () => {
     expect((await waitForStatus(ctx, operator, thirdId, ['cancelled'])).status).toBe('cancelled');
   });
 
+  it('a streamed chat names its run and session in headers at once, even queued, so it can be cancelled before it starts', async () => {
+    upstream.respondWith((req) =>
+      req.body.messages[req.body.messages.length - 1].content === 'slow'
+        ? { chunks: LONG, chunkDelayMs: 20 }
+        : { chunks: ['quick'] },
+    );
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+    // No session named: the one made up for the run is in the header, as in the JSON answer.
+    const first = await chat({ agent_id: agent.id, message: 'slow' });
+    await first.waitFor(3);
+    const firstId = dataOf(first.events[0]).run_id as string;
+    expect(first.headers['x-run-id']).toBe(firstId);
+    const session = first.headers['x-session-id'] as string;
+    const firstRun = await ctx.http.get(`/api/v1/runs/${firstId}`).set('Authorization', viewer);
+    expect(firstRun.body.session_id).toBe(session);
+
+    const queued = await chat({
+      agent_id: agent.id,
+      message: 'quick',
+      session_id: session,
+      multitask: 'enqueue',
+    });
+    expect(queued.status).toBe(200);
+    expect(queued.headers['x-session-id']).toBe(session);
+    const queuedId = queued.headers['x-run-id'] as string;
+    expect((await ctx.http.get(`/api/v1/runs/${queuedId}`).set('Authorization', viewer)).body.status).toBe(
+      'queued',
+    );
+    expect(queued.events).toEqual([]);
+    const cancelled = await ctx.http.post(`/api/v1/runs/${queuedId}/cancel`).set('Authorization', operator);
+    expect(cancelled.body.status).toBe('cancelled');
+    await queued.body();
+    expect(queued.events.map((e) => e.event)).toEqual(['run_cancelled']);
+    await first.body();
+    expect(first.events[first.events.length - 1].event).toBe('run_completed');
+  });
+
   it('a join after an ended run’s final event answers 204, so an EventSource stops reconnecting', async () => {
     const agent = await scriptedAgent(ctx, tenant, ['hi there']);
     const done = await ctx.http

@@ -29,7 +29,15 @@ export class ChatController {
   @RequirePermission(Permission.AgentExecute)
   @ApiExtraModels(ChatResponseDto)
   @ApiOkResponse({
-    description: 'JSON, or text/event-stream when stream is true',
+    description:
+      'JSON, or text/event-stream when stream is true. A stream names its run and session in headers at once, before any event (a run queued behind its session sends its first event only when it starts).',
+    headers: {
+      'X-Run-Id': { description: 'The run the stream follows (streams only)', schema: { type: 'string' } },
+      'X-Session-Id': {
+        description: 'The session of the run, made up when the request named none (streams only)',
+        schema: { type: 'string' },
+      },
+    },
     content: {
       'application/json': { schema: { $ref: getSchemaPath(ChatResponseDto) } },
       'text/event-stream': { schema: { type: 'string' } },
@@ -42,7 +50,12 @@ export class ChatController {
     @Res() res: Response,
   ): Promise<void> {
     // The response is written here in both modes: Nest must not end an SSE response it did not open.
-    if (dto.stream) await this.chatService.stream(principal, dto, () => this.opener.open(res));
-    else res.status(200).json(await this.chatService.answer(principal, dto));
+    if (dto.stream) {
+      await this.chatService.stream(principal, dto, (run) => {
+        res.setHeader('X-Run-Id', run.id);
+        res.setHeader('X-Session-Id', run.sessionId);
+        return this.opener.open(res);
+      });
+    } else res.status(200).json(await this.chatService.answer(principal, dto));
   }
 }

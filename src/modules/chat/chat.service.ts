@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { TenantPrincipal } from '../../shared/auth/principal';
 import type { SseStream } from '../../shared/http/sse';
 import { toRunResponse } from '../runs/dto/run-response.dto';
+import type { RunEntity } from '../runs/run.entity';
 import { runError } from '../runs/runs.errors';
 import { RunsService } from '../runs/runs.service';
 import type { ChatRequestDto } from './dto/chat-request.dto';
@@ -13,11 +14,18 @@ import type { ChatResponseDto } from './dto/chat-response.dto';
 export class ChatService {
   constructor(private readonly runs: RunsService) {}
 
-  /** Admits the run (errors are JSON envelopes), then opens the stream and follows the run. */
-  async stream(principal: TenantPrincipal, dto: ChatRequestDto, open: () => SseStream): Promise<void> {
+  /**
+   * Admits the run (errors are JSON envelopes), then opens the stream for it (a run queued behind
+   * its session's running one too, before its first event) and follows the run.
+   */
+  async stream(
+    principal: TenantPrincipal,
+    dto: ChatRequestDto,
+    open: (run: RunEntity) => SseStream,
+  ): Promise<void> {
     let following: Promise<void> = Promise.resolve();
     await this.runs.create(principal, this.toNewRun(dto), (run) => {
-      following = this.runs.follow(principal.tenant.id, run, open());
+      following = this.runs.follow(principal.tenant.id, run, open(run));
     });
     await following;
   }
