@@ -27,6 +27,14 @@ describe('runs', () => {
     await upstream.close();
   });
 
+  /** The model streams LONG slowly to the message 'slow', and answers anything else 'quick'. */
+  const slowOrQuick = () =>
+    upstream.respondWith((req) =>
+      req.body.messages[req.body.messages.length - 1].content === 'slow'
+        ? { chunks: LONG, chunkDelayMs: 20 }
+        : { chunks: ['quick'] },
+    );
+
   const chat = (body: Record<string, unknown>) =>
     postSse(`${ctx.url}/api/v1/chat`, { Authorization: operator }, { stream: true, ...body });
 
@@ -198,11 +206,7 @@ describe('runs', () => {
   });
 
   it('multitask: reject answers 409, enqueue runs after, interrupt cancels the running one', async () => {
-    upstream.respondWith((req) =>
-      req.body.messages[req.body.messages.length - 1].content === 'slow'
-        ? { chunks: LONG, chunkDelayMs: 20 }
-        : { chunks: ['quick'] },
-    );
+    slowOrQuick();
     const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
     const session = `s-${Date.now()}`;
     const first = await chat({ agent_id: agent.id, message: 'slow', session_id: session });
@@ -244,11 +248,7 @@ describe('runs', () => {
   });
 
   it('a streamed chat names its run and session in headers at once, even queued, so it can be cancelled before it starts', async () => {
-    upstream.respondWith((req) =>
-      req.body.messages[req.body.messages.length - 1].content === 'slow'
-        ? { chunks: LONG, chunkDelayMs: 20 }
-        : { chunks: ['quick'] },
-    );
+    slowOrQuick();
     const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
     // No session named: the one made up for the run is in the header, as in the JSON answer.
     const first = await chat({ agent_id: agent.id, message: 'slow' });
