@@ -2,6 +2,7 @@ import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer, tokensOf } from '../helpers/openai-compatible-server';
 import { postSse } from '../helpers/sse-post';
+import { platformToken } from '../helpers/tokens';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { dataOf, openAiAgent, scriptedAgent, textOf, waitForStatus } from '../runs/run-helpers';
 
@@ -414,6 +415,36 @@ describe('chat', () => {
       'MODEL_NOT_RUNNABLE',
     );
     expect((await toggle(true)).status).toBe(200);
+  });
+
+  it('refuses to run a model provider the tenant’s limits no longer allow (422), and starts no run', async () => {
+    const small = await createTenant(ctx, { tier: 'free' });
+    const auth = `Bearer ${small.token('operator')}`;
+    const agent = await scriptedAgent(ctx, small, ['hello']);
+    // Saved while scripted was allowed; then the operator allows only openai.
+    const patched = await ctx.http
+      .patch(`/api/v1/tenants/${small.id}`)
+      .set('Authorization', `Bearer ${platformToken()}`)
+      .send({ limits: { allowed_model_providers: ['openai'] } });
+    expect(patched.status).toBe(200);
+    const error = expectError(
+      await ctx.http
+        .post('/api/v1/chat')
+        .set('Authorization', auth)
+        .send({ agent_id: agent.id, message: 'x' }),
+      422,
+      'MODEL_NOT_RUNNABLE',
+    );
+    expect(error.details).toEqual([
+      expect.objectContaining({
+        field: 'model.provider',
+        code: 'MODEL_PROVIDER_NOT_ALLOWED',
+        value: ['openai'],
+        actual: 'scripted',
+      }),
+    ]);
+    const runs = await ctx.http.get('/api/v1/runs').set('Authorization', auth);
+    expect(runs.body.total).toBe(0);
   });
 
   it('answers 429 over the tier concurrent runs', async () => {

@@ -22,7 +22,8 @@ export class ChatController {
    * Sends a message to an agent. With `stream: true`, answers `text/event-stream` with the run's
    * events (`id:` = seq; join again later with `GET /runs/{id}/stream`); otherwise waits and
    * answers `{run_id, response, metrics}`. 409 for an inactive agent or a busy session
-   * (`multitask: reject`), 429 over your tier's concurrent runs, 502 when the run fails.
+   * (`multitask: reject`), 422 when the agent's model cannot run (or its provider is no longer
+   * allowed by your limits), 429 over your tier's concurrent runs, 502 when the run fails.
    */
   @Post()
   @HttpCode(200)

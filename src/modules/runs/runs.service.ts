@@ -106,7 +106,7 @@ export class RunsService {
         { field: 'label', code: 'exclusive', message: 'label and version exclude each other' },
       ]);
     }
-    const resolved = await this.resolve(tenantId, input.agentIdOrName, input.label, input.version);
+    const resolved = await this.resolve(principal, input.agentIdOrName, input.label, input.version);
     // The session's earlier turns are read beside the admission; a session the request did not
     // name is new and has none.
     const history = input.newSession
@@ -531,7 +531,12 @@ export class RunsService {
    * The agent's resolved configuration from the shared cache (no database read when it holds it).
    * Only when that finds no active agent is the agent looked up, to tell inactive (409) from absent.
    */
-  private async resolve(tenantId: string, idOrName: string, label?: string, version?: number) {
+  /**
+   * The agent's resolved config, if it can run: a known provider, allowed by the tenant's limits
+   * as they are now (a version saved before the limits changed may name one no longer allowed).
+   */
+  private async resolve(principal: TenantPrincipal, idOrName: string, label?: string, version?: number) {
+    const tenantId = principal.tenant.id;
     let parsed: { agent_id: string; version: number; config: Record<string, unknown> };
     try {
       const body = await this.configs.resolve(tenantId, idOrName, { label, version });
@@ -554,6 +559,25 @@ export class RunsService {
         typeof model === 'string'
           ? `The model component ${model} is not resolved to a provider; give the agent an inline model {provider, model, …}`
           : `The agent's model cannot be run (providers: openai, scripted)`,
+      );
+    }
+    const { provider } = runConfig.model;
+    const { limits, tier } = principal.tenant;
+    if (!limits.allowed_model_providers.includes(provider)) {
+      const allowed = limits.allowed_model_providers;
+      throw runError(
+        'MODEL_NOT_RUNNABLE',
+        `Model provider "${provider}" is not allowed on the ${tier} tier (allowed: ${allowed.join(', ') || 'none'})`,
+        [
+          {
+            field: 'model.provider',
+            code: 'MODEL_PROVIDER_NOT_ALLOWED',
+            message: `${provider} is not allowed`,
+            limit: 'allowed_model_providers',
+            value: allowed,
+            actual: provider,
+          },
+        ],
       );
     }
     return parsed;
