@@ -871,7 +871,8 @@ export interface paths {
     put?: never;
     /**
      * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
-     *     parent. 422 when the new system prompt is longer than your tier allows.
+     *     parent. 422 when the new system prompt is longer than your tier allows, or the model provider
+     *     is not allowed by your limits.
      */
     post: operations['forkCheckpoint'];
     delete?: never;
@@ -6134,6 +6135,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
+      /** @description Valid JSON that breaks a rule */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
       /** @description Rate limit of the tenant exceeded */
       429: {
         headers: {
@@ -6580,6 +6590,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Valid JSON that breaks a rule */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -417,10 +417,19 @@ describe('chat', () => {
     expect((await toggle(true)).status).toBe(200);
   });
 
-  it('refuses to run a model provider the tenant’s limits no longer allow (422), and starts no run', async () => {
+  it('refuses to run a model provider the tenant’s limits no longer allow (422), from a chat or a checkpoint, and starts no run', async () => {
     const small = await createTenant(ctx, { tier: 'free' });
     const auth = `Bearer ${small.token('operator')}`;
     const agent = await scriptedAgent(ctx, small, ['hello']);
+    const earlier = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', auth)
+      .send({ agent_id: agent.id, message: 'x' });
+    expect(earlier.body.response).toBe('hello');
+    const checkpoints = await ctx.http
+      .get(`/api/v1/runs/${earlier.body.run_id}/checkpoints`)
+      .set('Authorization', auth);
+    const checkpointId = checkpoints.body.checkpoints[0].id as string;
     // Saved while scripted was allowed; then the operator allows only openai.
     const patched = await ctx.http
       .patch(`/api/v1/tenants/${small.id}`)
@@ -443,8 +452,24 @@ describe('chat', () => {
         actual: 'scripted',
       }),
     ]);
+    // Nor does a run continue from a checkpoint made before (fork, restore as a new run or in place).
+    for (const [action, body] of [
+      ['fork', {}],
+      ['restore', {}],
+      ['restore', { create_new_run: false }],
+    ] as const) {
+      expectError(
+        await ctx.http
+          .post(`/api/v1/checkpoints/${checkpointId}/${action}`)
+          .set('Authorization', auth)
+          .send(body),
+        422,
+        'MODEL_NOT_RUNNABLE',
+      );
+    }
     const runs = await ctx.http.get('/api/v1/runs').set('Authorization', auth);
-    expect(runs.body.total).toBe(0);
+    expect(runs.body.total).toBe(1);
+    expect(runs.body.items[0].status).toBe('completed');
   });
 
   it('answers 429 over the tier concurrent runs', async () => {

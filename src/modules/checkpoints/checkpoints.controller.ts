@@ -34,7 +34,7 @@ export class CheckpointsController {
   @Post(':id/restore')
   @RequirePermission(Permission.RunControl)
   @ApiCreatedResponse({ type: RestoreCheckpointResponseDto })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404, 409, 422)
   restoreCheckpoint(
     @CurrentTenant() principal: TenantPrincipal,
     @Param('id', UuidParam) id: string,
@@ -45,7 +45,8 @@ export class CheckpointsController {
 
   /**
    * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
-   * parent. 422 when the new system prompt is longer than your tier allows.
+   * parent. 422 when the new system prompt is longer than your tier allows, or the model provider
+   * is not allowed by your limits.
    */
   @Post(':id/fork')
   @RequirePermission(Permission.RunControl)

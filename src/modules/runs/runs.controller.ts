@@ -110,7 +110,7 @@ export class RunsController {
   @Post(':id/resume')
   @HttpCode(200)
   @RequirePermission(Permission.RunControl)
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404, 409, 422)
   resumeRun(
     @CurrentTenant() principal: TenantPrincipal,
     @Param('id', UuidParam) id: string,

@@ -194,6 +194,7 @@ export class RunsService {
     const parent = await this.runs.findById(tenantId, checkpoint.runId);
     if (!parent) throw runError('RUN_NOT_FOUND', `No run ${checkpoint.runId}`);
     const config = { ...checkpoint.agentConfig };
+    this.assertProviderAllowed(principal, toRunConfig(config).model?.provider);
     if (changes.systemPrompt !== undefined) {
       config.system_prompt = changes.systemPrompt;
       // The new prompt is held to the tier's limit, as it would be on the agent itself.
@@ -244,6 +245,7 @@ export class RunsService {
   ): Promise<RunEntity> {
     const tenantId = principal.tenant.id;
     const run = await this.getRun(tenantId, checkpoint.runId);
+    this.assertProviderAllowed(principal, toRunConfig(checkpoint.agentConfig).model?.provider);
     const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
     const claimed = await this.admit(tenantId, async (manager) => {
       if (!from.includes(run.status)) return false;
@@ -386,6 +388,7 @@ export class RunsService {
     const tenantId = principal.tenant.id;
     const run = await this.getRun(tenantId, id);
     if (run.status !== 'paused' && run.status !== 'interrupted') throw this.illegal(run, 'resumed');
+    this.assertProviderAllowed(principal, toRunConfig(run.config).model?.provider);
     const claimed = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
       return this.runs.transition(
@@ -561,7 +564,16 @@ export class RunsService {
           : `The agent's model cannot be run (providers: openai, scripted)`,
       );
     }
-    const { provider } = runConfig.model;
+    this.assertProviderAllowed(principal, runConfig.model.provider);
+    return parsed;
+  }
+
+  /**
+   * The tenant's limits as they are now allow the provider (a run, checkpoint or version saved
+   * before the limits changed may name one they no longer allow).
+   */
+  private assertProviderAllowed(principal: TenantPrincipal, provider: string | undefined): void {
+    if (provider === undefined) return;
     const { limits, tier } = principal.tenant;
     if (!limits.allowed_model_providers.includes(provider)) {
       const allowed = limits.allowed_model_providers;
@@ -580,7 +592,6 @@ export class RunsService {
         ],
       );
     }
-    return parsed;
   }
 
   private async assertCapacity(principal: TenantPrincipal, manager: EntityManager): Promise<void> {
