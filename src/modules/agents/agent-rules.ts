@@ -21,19 +21,7 @@ export interface Finding {
 export function checkTierLimits(config: AgentConfig, limits: TenantLimits, tier: string): Finding[] {
   const findings: Finding[] = [];
   if (config.model !== null && typeof config.model === 'object') {
-    const provider = config.model.provider;
-    if (!limits.allowed_model_providers.includes(provider)) {
-      findings.push({
-        severity: 'error',
-        code: 'MODEL_PROVIDER_NOT_ALLOWED',
-        path: '/model/provider',
-        message: `Model provider "${provider}" is not allowed on the ${tier} tier (allowed: ${limits.allowed_model_providers.join(', ') || 'none'})`,
-        limit: 'allowed_model_providers',
-        value: limits.allowed_model_providers,
-        actual: provider,
-        tier,
-      });
-    }
+    findings.push(...checkProviderAllowed(config.model.provider, limits, tier));
   }
   if (config.tools.length > limits.max_tools_per_agent) {
     findings.push({
@@ -49,6 +37,23 @@ export function checkTierLimits(config: AgentConfig, limits: TenantLimits, tier:
   }
   findings.push(...checkPromptLength(config.system_prompt, limits, tier));
   return findings;
+}
+
+/** The tier's allowed model providers (on an agent, or on a run of a config saved before they changed). */
+export function checkProviderAllowed(provider: string, limits: TenantLimits, tier: string): Finding[] {
+  if (limits.allowed_model_providers.includes(provider)) return [];
+  return [
+    {
+      severity: 'error',
+      code: 'MODEL_PROVIDER_NOT_ALLOWED',
+      path: '/model/provider',
+      message: `Model provider "${provider}" is not allowed on the ${tier} tier (allowed: ${limits.allowed_model_providers.join(', ') || 'none'})`,
+      limit: 'allowed_model_providers',
+      value: limits.allowed_model_providers,
+      actual: provider,
+      tier,
+    },
+  ];
 }
 
 /** The tier's limit on a system prompt's length (an agent's, or a fork's new one). */

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { TenantPrincipal } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
 import type { SseStream } from '../../shared/http/sse';
-import { checkPromptLength, findingsAsDetails } from '../agents/agent-rules';
+import { checkPromptLength, checkProviderAllowed, findingsAsDetails } from '../agents/agent-rules';
 import { agentError } from '../agents/agents.errors';
 import { ResolvedConfigService } from '../internal/resolved-config.service';
 import { CheckpointEntity } from './checkpoint.entity';
@@ -531,12 +531,9 @@ export class RunsService {
   }
 
   /**
-   * The agent's resolved configuration from the shared cache (no database read when it holds it).
-   * Only when that finds no active agent is the agent looked up, to tell inactive (409) from absent.
-   */
-  /**
-   * The agent's resolved config, if it can run: a known provider, allowed by the tenant's limits
-   * as they are now (a version saved before the limits changed may name one no longer allowed).
+   * The agent's resolved configuration from the shared cache (no database read when it holds it),
+   * if it can run: a known provider, allowed by the tenant's limits as they are now. Only when the
+   * cache finds no active agent is the agent looked up, to tell inactive (409) from absent.
    */
   private async resolve(principal: TenantPrincipal, idOrName: string, label?: string, version?: number) {
     const tenantId = principal.tenant.id;
@@ -575,23 +572,12 @@ export class RunsService {
   private assertProviderAllowed(principal: TenantPrincipal, provider: string | undefined): void {
     if (provider === undefined) return;
     const { limits, tier } = principal.tenant;
-    if (!limits.allowed_model_providers.includes(provider)) {
-      const allowed = limits.allowed_model_providers;
-      throw runError(
-        'MODEL_NOT_RUNNABLE',
-        `Model provider "${provider}" is not allowed on the ${tier} tier (allowed: ${allowed.join(', ') || 'none'})`,
-        [
-          {
-            field: 'model.provider',
-            code: 'MODEL_PROVIDER_NOT_ALLOWED',
-            message: `${provider} is not allowed`,
-            limit: 'allowed_model_providers',
-            value: allowed,
-            actual: provider,
-          },
-        ],
-      );
-    }
+    const refused = checkProviderAllowed(provider, limits, tier).map((f) => ({
+      ...f,
+      path: 'model.provider',
+    }));
+    if (refused.length > 0)
+      throw runError('MODEL_NOT_RUNNABLE', refused[0].message, findingsAsDetails(refused));
   }
 
   private async assertCapacity(principal: TenantPrincipal, manager: EntityManager): Promise<void> {
