@@ -1174,14 +1174,29 @@ export interface components {
       model:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @enum {string} */
@@ -1225,14 +1240,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */
@@ -1268,14 +1298,29 @@ export interface components {
       model:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @enum {string} */
@@ -1316,14 +1361,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */
@@ -1371,14 +1431,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */
@@ -1409,14 +1484,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */
@@ -1447,14 +1537,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */
@@ -1506,14 +1611,29 @@ export interface components {
       model:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       metadata: {
@@ -1630,14 +1750,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */
@@ -1692,14 +1827,29 @@ export interface components {
       model?:
         | (
             | string
-            | ({
-                /** @example openai */
-                provider: string;
-                /** @example gpt-4o-mini */
+            | {
+                /** @enum {unknown} */
+                provider: 'openai' | 'scripted';
                 model: string;
-              } & {
-                [key: string]: unknown;
-              })
+                base_url?: string;
+                temperature?: number;
+                max_tokens?: number;
+                timeout_ms?: number;
+                token_delay_ms?: number;
+                /** @description `scripted` only (and required there): the replies in order, a string being its content */
+                replies?: (
+                  | string
+                  | {
+                      content?: string;
+                      tool_calls?: {
+                        name: string;
+                        arguments?: Record<string, never>;
+                      }[];
+                      delay_ms?: number;
+                      error?: string;
+                    }
+                )[];
+              }
           )
         | null;
       /** @description Free-form JSON object, at most 16 KB. */

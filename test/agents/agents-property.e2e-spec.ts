@@ -67,9 +67,11 @@ const modelName = fc.constant('gpt4');
 const toolNames = fc.uniqueArray(fc.constantFrom('search', 'ticket', 'calculator'), { maxLength: 3 });
 const memoryName = fc.constant('session_memory');
 const knowledgeName = fc.constant('product_docs');
+// An inline model is held to the model component's schema: a scripted one needs its replies.
 const model = fc.oneof(
   modelName,
-  fc.record({ provider: fc.constantFrom('openai', 'scripted'), model: name }),
+  fc.record({ provider: fc.constant('openai'), model: name }),
+  fc.record({ provider: fc.constant('scripted'), model: name, replies: fc.array(name, { maxLength: 2 }) }),
 );
 const params = fc.record(
   {

@@ -121,6 +121,44 @@ describe('agents', () => {
       await bad(agentBody({ system_prompt: 'nul \u0000 here' }), 'system_prompt');
     });
 
+    it("holds an inline model to the model component's schema and keeps keys out of it", async () => {
+      const create = (model: Record<string, unknown>) =>
+        api().post('/api/v1/agents').set('Authorization', editor).send(agentBody({ model }));
+      const before = await rowCounts(ctx);
+      const refusals: Array<[Record<string, unknown>, string]> = [
+        [{ provider: 'openai', model: 'gpt-4o', temperature: 7 }, 'model/temperature must be <= 2'],
+        [{ provider: 'openai', model: 'gpt-4o', colour: 'red' }, 'model: unknown field "colour"'],
+        [{ provider: 'anthropic', model: 'claude' }, 'model/provider must be one of openai, scripted'],
+        [{ provider: 'openai', model: 'gpt-4o', base_url: 'not a url' }, 'model/base_url must match'],
+        [{ provider: 'scripted', model: 'script' }, "must have required property 'replies'"],
+        [
+          { provider: 'scripted', model: 'script', replies: [{ content: 'x', pause: 1 }] },
+          'model/replies/0: unknown field "pause"',
+        ],
+        [{ provider: 'openai', model: 'gpt-4o', api_key: 'sk-live-1234' }, 'model/api_key: an inline model'],
+      ];
+      for (const [model, says] of refusals) {
+        const error = expectError(await create(model), 400, 'VALIDATION_FAILED');
+        expect(error.details).toEqual([
+          expect.objectContaining({ field: 'model', message: expect.stringContaining(says) }),
+        ]);
+        // The refused key is not echoed back.
+        expect(JSON.stringify(error)).not.toContain('sk-live-1234');
+      }
+      expect(await rowCounts(ctx)).toEqual(before);
+
+      // What the scripted provider plays back: strings, pauses, errors, a pace between tokens.
+      const scripted = {
+        provider: 'scripted',
+        model: 'script',
+        replies: ['Hello', { content: 'Later', delay_ms: 10 }, { error: 'model down' }],
+        token_delay_ms: 5,
+      };
+      const res = await create(scripted);
+      expect(res.status).toBe(201);
+      expect(res.body.model).toEqual(scripted);
+    });
+
     it('answers 409 AGENT_NAME_TAKEN for a second agent with the same name', async () => {
       const first = await createAgent(ctx, tenant);
       expectError(
@@ -670,7 +708,7 @@ describe('agents', () => {
       ]);
       const ok = await createAgent(ctx, free, {
         tools: ['a'],
-        model: { provider: 'scripted', model: 'echo' },
+        model: { provider: 'scripted', model: 'echo', replies: ['hi'] },
       });
       expectError(
         await api()

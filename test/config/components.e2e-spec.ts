@@ -118,6 +118,13 @@ describe('Component configs', () => {
   it('accepts each type and refuses what its schema does not allow (422 with findings)', async () => {
     for (const [name, config] of [
       ['m-scripted', componentConfigs.scripted()],
+      [
+        'm-scripted-paced',
+        componentConfigs.scripted({
+          replies: ['Hi', { content: 'Later', delay_ms: 50 }, { error: 'down' }],
+          token_delay_ms: 10,
+        }),
+      ],
       ['t-http', componentConfigs.httpTool()],
       ['mem', componentConfigs.memory()],
       ['kb', componentConfigs.knowledge()],
@@ -129,6 +136,8 @@ describe('Component configs', () => {
       [componentConfigs.model({ provider: 'anthropic' }), 'SCHEMA_INVALID', '/config/provider'],
       [componentConfigs.model({ typo: 1 }), 'SCHEMA_INVALID', '/config'],
       [componentConfigs.scripted({ replies: undefined }), 'SCHEMA_INVALID', '/config'],
+      [componentConfigs.scripted({ replies: [{ pause: 1 }] }), 'SCHEMA_INVALID', '/config/replies/0'],
+      [componentConfigs.scripted({ token_delay_ms: -1 }), 'SCHEMA_INVALID', '/config/token_delay_ms'],
       [
         componentConfigs.memory({ session_window: { max_messages: 0 } }),
         'SCHEMA_INVALID',
@@ -168,14 +177,13 @@ describe('Component configs', () => {
     const read = await ctx.http.get('/api/v1/config/proto-keys').set(as('viewer'));
     expect(read.body.config.parameters).toEqual(parameters);
     const agent = await createAgent(ctx, tenant, {
-      model: { provider: 'scripted', model: 'echo', toString: 'kept' },
+      model: { provider: 'scripted', model: 'echo', replies: ['hi'] },
       tools: [],
       memory: null,
       knowledge: null,
-      metadata: { ' ': { valueOf: false, toString: null } },
+      metadata: { toString: 'kept', ' ': { valueOf: false, toString: null } },
     });
-    expect(agent.metadata).toEqual({ ' ': { valueOf: false, toString: null } });
-    expect(agent.model).toEqual({ provider: 'scripted', model: 'echo', toString: 'kept' });
+    expect(agent.metadata).toEqual({ toString: 'kept', ' ': { valueOf: false, toString: null } });
   });
 
   it('validate_only answers the findings and saves nothing', async () => {
@@ -298,7 +306,7 @@ describe('Component configs', () => {
   it('409 COMPONENT_IN_USE listing the agents that use it', async () => {
     await putComponent(ctx, tenant, 'shared-kb', componentConfigs.knowledge());
     const agent = await createAgent(ctx, tenant, {
-      model: { provider: 'scripted', model: 'echo' },
+      model: { provider: 'scripted', model: 'echo', replies: ['hi'] },
       tools: [],
       memory: null,
       knowledge: 'shared-kb',

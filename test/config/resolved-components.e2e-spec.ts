@@ -115,7 +115,7 @@ describe('resolved configs expand components', () => {
   it('a component update changes the hash of each agent using it and emits an event naming them', async () => {
     const second = await createAgent(ctx, tenant, { tools: ['search'] });
     const bystander = await createAgent(ctx, tenant, {
-      model: { provider: 'scripted', model: 'x' },
+      model: { provider: 'scripted', model: 'x', replies: ['hi'] },
       tools: [],
       memory: null,
       knowledge: null,

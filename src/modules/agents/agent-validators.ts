@@ -12,6 +12,7 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { inlineModelProblems } from '../config/component-schemas';
 
 /** Component and agent names: letters, digits, `_`, `.`, `-`; they appear in URLs. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -19,9 +20,6 @@ export const NAME_RULE = '1-100 letters, digits, "_", "." or "-", starting with 
 /** Tags and label names: lowercase-friendly tokens. */
 export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 export const LABEL_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-/** Inline model providers, e.g. `openai`, `scripted`. */
-const PROVIDER_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
-
 export const METADATA_MAX_BYTES = 16_384;
 const INLINE_MODEL_MAX_BYTES = 4_096;
 const MAX_DEPTH = 10;
@@ -93,8 +91,16 @@ export function IsJsonObject(maxBytes = METADATA_MAX_BYTES, options?: Validation
   );
 }
 
-/** A model component's name, or an inline `{provider, model, …options}` of at most 4 KB. */
+/**
+ * A model component's name, or an inline `{provider, model, …options}` of at most 4 KB that
+ * passes the model component's schema and holds no key (see inlineModelProblems).
+ */
 export function IsModelRef(options?: ValidationOptions): PropertyDecorator {
+  const shape = `a model component name (${NAME_RULE}) or an object {provider, model, …} of at most ${INLINE_MODEL_MAX_BYTES} bytes`;
+  const inlineProblems = (value: unknown): string[] =>
+    isPlainObject(value) && isStorableJson(value) && jsonBytes(value) <= INLINE_MODEL_MAX_BYTES
+      ? inlineModelProblems(value)
+      : [];
   return ValidateBy(
     {
       name: 'isModelRef',
@@ -103,20 +109,17 @@ export function IsModelRef(options?: ValidationOptions): PropertyDecorator {
           if (typeof value === 'string') return NAME_PATTERN.test(value);
           if (!isPlainObject(value)) return false;
           return (
-            typeof value.provider === 'string' &&
-            PROVIDER_PATTERN.test(value.provider) &&
-            typeof value.model === 'string' &&
-            value.model.length > 0 &&
-            value.model.length <= 200 &&
             isStorableJson(value) &&
-            jsonBytes(value) <= INLINE_MODEL_MAX_BYTES
+            jsonBytes(value) <= INLINE_MODEL_MAX_BYTES &&
+            inlineModelProblems(value).length === 0
           );
         },
-        defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must be a model component name (${NAME_RULE}) or an object {provider, model, …} of at most ${INLINE_MODEL_MAX_BYTES} bytes`,
-          options,
-        ),
+        defaultMessage: buildMessage((each, args) => {
+          const problems = inlineProblems(args?.value);
+          return problems.length > 0
+            ? `${each}$property is not a valid inline model: ${problems.join('; ')}`
+            : `${each}$property must be ${shape}`;
+        }, options),
       },
     },
     options,

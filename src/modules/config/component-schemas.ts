@@ -28,6 +28,29 @@ const toolCall = {
   },
 };
 
+const scriptedReply = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    content: { type: 'string', maxLength: 100_000 },
+    tool_calls: { type: 'array', maxItems: 32, items: toolCall },
+    delay_ms: { type: 'integer', minimum: 0, maximum: 600_000 },
+    error: { type: 'string', minLength: 1, maxLength: 1000 },
+  },
+};
+/** A model's fields other than `type`, `api_key` and `replies`: an inline model's too. */
+const modelFields = {
+  provider: { enum: ['openai', 'scripted'] },
+  model: { type: 'string', minLength: 1, maxLength: 200 },
+  base_url: { type: 'string', pattern: URL_PATTERN, maxLength: 2048 },
+  temperature: { type: 'number', minimum: 0, maximum: 2 },
+  max_tokens: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+  timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000 },
+  // `scripted` only: the pause between streamed tokens.
+  token_delay_ms: { type: 'integer', minimum: 0, maximum: 60_000 },
+};
+const REPLIES_LIMIT = 1000;
+
 /** The strict JSON Schema of each component type (the `type` key itself included). */
 export const COMPONENT_SCHEMAS: Record<ComponentType, object> = {
   model: {
@@ -36,24 +59,14 @@ export const COMPONENT_SCHEMAS: Record<ComponentType, object> = {
     additionalProperties: false,
     properties: {
       type: { const: 'model' },
-      provider: { enum: ['openai', 'scripted'] },
-      model: { type: 'string', minLength: 1, maxLength: 200 },
-      base_url: { type: 'string', pattern: URL_PATTERN, maxLength: 2048 },
+      ...modelFields,
       api_key: { type: 'string', minLength: 1, maxLength: 8192 },
-      temperature: { type: 'number', minimum: 0, maximum: 2 },
-      max_tokens: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-      timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000 },
+      // `scripted` only: the replies in order, a string being a reply's content. if/else, not
+      // oneOf: an object reply's mistakes are reported without "must be string" beside them.
       replies: {
         type: 'array',
-        maxItems: 1000,
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            content: { type: 'string', maxLength: 100_000 },
-            tool_calls: { type: 'array', maxItems: 32, items: toolCall },
-          },
-        },
+        maxItems: REPLIES_LIMIT,
+        items: { if: { type: 'string' }, then: { type: 'string', maxLength: 100_000 }, else: scriptedReply },
       },
     },
     if: { properties: { provider: { const: 'scripted' } } },
@@ -146,13 +159,23 @@ const validators = Object.fromEntries(
   Object.entries(COMPONENT_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
 ) as Record<ComponentType, ReturnType<Ajv['compile']>>;
 
-function describe(error: ErrorObject): string {
-  const where = error.instancePath || '/';
+/** `root` names the document: "" for a component's config, "model" for an agent's inline model. */
+function describe(error: ErrorObject, root = ''): string {
+  const where = `${root}${error.instancePath}` || '/';
   if (error.keyword === 'additionalProperties')
     return `${where}: unknown field "${String(error.params.additionalProperty)}"`;
+  if (error.keyword === 'enum')
+    return `${where} must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
   if (error.keyword === 'oneOf' && error.instancePath === '')
     return 'exactly one way of running is needed (builtin or http; static_text or http_retrieval)';
   return `${where} ${error.message ?? 'is invalid'}`;
+}
+
+/** The schema's errors worth reporting, once each: if/then and oneOf branches repeat their inner ones. */
+function reportedErrors(validate: ReturnType<Ajv['compile']>): ErrorObject[] {
+  return (validate.errors ?? []).filter(
+    (error) => error.keyword !== 'if' && !(error.keyword === 'oneOf' && error.instancePath !== ''),
+  );
 }
 
 /** Schema findings of a component config as PUT (errors); a tool's `parameters` compiled with ajv. */
@@ -171,12 +194,8 @@ export function checkComponentSchema(config: Record<string, unknown>): Finding[]
   }
   const findings: Finding[] = [];
   if (!validate(config)) {
-    const errors = (validate.errors ?? []).filter(
-      // if/then and oneOf branches repeat what their inner errors say.
-      (error) => error.keyword !== 'if' && !(error.keyword === 'oneOf' && error.instancePath !== ''),
-    );
     const seen = new Set<string>();
-    for (const error of errors) {
+    for (const error of reportedErrors(validate)) {
       const message = describe(error);
       if (seen.has(message)) continue;
       seen.add(message);
@@ -203,3 +222,45 @@ export function checkComponentSchema(config: Record<string, unknown>): Finding[]
   }
   return findings;
 }
+
+/**
+ * What is wrong with an agent's inline model (`{provider, model, …}`), each problem naming its
+ * field under `model`: it is held to the model component's schema (its `type` key implied), and
+ * holds no `api_key`, since an agent's config is versioned, audited and answered in clear while a
+ * model component's key is encrypted and masked. Empty when it is fine.
+ */
+export function inlineModelProblems(model: Record<string, unknown>): string[] {
+  const problems = new Set<string>();
+  if ('api_key' in model) {
+    problems.add(
+      'model/api_key: an inline model cannot hold a key (agent configs are stored and returned in clear); put the model in a model component, whose key is encrypted and masked, and name it',
+    );
+  }
+  const validate = validators.model;
+  if (!validate({ type: 'model', ...model })) {
+    for (const error of reportedErrors(validate)) problems.add(describe(error, 'model'));
+  }
+  return [...problems];
+}
+
+/**
+ * An agent's inline model for the OpenAPI document, which has no if/then: the model component's
+ * fields without `type` and `api_key` (see inlineModelProblems).
+ */
+export const INLINE_MODEL_OPENAPI = {
+  type: 'object',
+  description:
+    "An inline model, held to a model component's schema without its key (use a model component for a model that needs one); the provider must be allowed by your tier",
+  required: ['provider', 'model'],
+  additionalProperties: false,
+  properties: {
+    ...modelFields,
+    replies: {
+      type: 'array',
+      maxItems: REPLIES_LIMIT,
+      description: '`scripted` only (and required there): the replies in order, a string being its content',
+      items: { oneOf: [{ type: 'string', maxLength: 100_000 }, scriptedReply] },
+    },
+  },
+  example: { provider: 'openai', model: 'gpt-4o-mini', base_url: 'https://api.openai.com/v1' },
+};

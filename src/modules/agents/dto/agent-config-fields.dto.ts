@@ -24,21 +24,10 @@ import {
   NAME_RULE,
 } from '../agent-validators';
 import { IsNestedObject } from '../../../shared/http/validation';
+import { INLINE_MODEL_OPENAPI } from '../../config/component-schemas';
 
 export const MODEL_REF_SCHEMA = {
-  oneOf: [
-    { type: 'string', description: 'A model component name', example: 'gpt4' },
-    {
-      type: 'object',
-      description: 'An inline model; the provider must be allowed by your tier',
-      properties: {
-        provider: { type: 'string', example: 'openai' },
-        model: { type: 'string', example: 'gpt-4o-mini' },
-      },
-      required: ['provider', 'model'],
-      additionalProperties: true,
-    },
-  ],
+  oneOf: [{ type: 'string', description: 'A model component name', example: 'gpt4' }, INLINE_MODEL_OPENAPI],
 };
 
 /** Run parameters; in a partial update, `null` removes one (back to the model's default). */
