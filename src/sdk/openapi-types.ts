@@ -2059,7 +2059,9 @@ export interface components {
       prompt_tokens: number;
       completion_tokens: number;
       total_tokens: number;
+      /** @description Seconds of execution, pauses excluded. */
       duration: number;
+      /** @description Model calls made (a step is one call and the tools it asked for). */
       steps: number;
     };
     RunResponseDto: {

@@ -12,16 +12,22 @@ describe('checkpoints', () => {
   let viewer: string;
 
   beforeAll(async () => {
-    // The model answers in the voice its system prompt asks for, after one calculator call.
+    // The model answers in the voice its system prompt asks for, after one calculator call (two
+    // for a question asked "twice", none for a "quick" one).
     upstream = await new OpenAiCompatibleServer((req) => {
       const messages = req.body.messages;
-      const tool = messages.find((m) => m.role === 'tool');
-      if (!tool) return { toolCalls: [{ id: 't1', name: 'calculator', arguments: '{"expression":"40+2"}' }] };
+      const query = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+      const results = messages.filter((m) => m.role === 'tool');
+      const needed = query.includes('quick') ? 0 : query.includes('twice') ? 2 : 1;
+      if (results.length < needed) {
+        const id = `t${results.length + 1}`;
+        return { toolCalls: [{ id, name: 'calculator', arguments: '{"expression":"40+2"}' }] };
+      }
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
-      const query = [...messages].reverse().find((m) => m.role === 'user')?.content;
+      const result = results[results.length - 1]?.content ?? 'quick';
       return {
         chunks: tokensOf(
-          system.includes('pirate') ? `Arr, ${tool.content} (${query})` : `It is ${tool.content} (${query})`,
+          system.includes('pirate') ? `Arr, ${result} (${query})` : `It is ${result} (${query})`,
         ),
       };
     }).start();
@@ -35,8 +41,9 @@ describe('checkpoints', () => {
     await upstream.close();
   });
 
-  async function completedRun(): Promise<{
+  async function completedRun(message = 'what is 40+2?'): Promise<{
     runId: string;
+    agentId: string;
     checkpoints: Array<{ id: string; step_num: number }>;
   }> {
     const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, {
@@ -46,12 +53,12 @@ describe('checkpoints', () => {
     const res = await ctx.http
       .post('/api/v1/chat')
       .set('Authorization', operator)
-      .send({ agent_id: agent.id, message: 'what is 40+2?' });
-    expect(res.body.response).toBe('It is 42 (what is 40+2?)');
+      .send({ agent_id: agent.id, message });
+    expect(res.body.response).toBe(`It is 42 (${message})`);
     const list = await ctx.http
       .get(`/api/v1/runs/${res.body.run_id}/checkpoints`)
       .set('Authorization', viewer);
-    return { runId: res.body.run_id, checkpoints: list.body.checkpoints };
+    return { runId: res.body.run_id, agentId: agent.id, checkpoints: list.body.checkpoints };
   }
 
   it('keeps a checkpoint per step with messages, metrics and the agent config', async () => {
@@ -152,6 +159,61 @@ describe('checkpoints', () => {
     expect(inPlace.body.new_run_id).toBe(runId);
     const again = await waitForStatus(ctx, viewer, runId, ['completed']);
     expect(again.response_content).toBe('It is 42 (what is 40+2?)');
+  });
+
+  it('accounts each run for what it spent: a fork its own steps, a run restored in place once, with every call', async () => {
+    const { runId, agentId, checkpoints } = await completedRun('what is 40+2, twice?');
+    type Step = { step_num: number; metrics: { total_tokens: number } };
+    type Run = { steps: Step[]; metrics: { steps: number; total_tokens: number }; response_content: string };
+    const read = async (id: string) =>
+      (await ctx.http.get(`/api/v1/runs/${id}`).set('Authorization', viewer)).body as Run;
+    const stepsOf = (run: Run) => run.steps.map((step) => step.step_num);
+    const tokensOfSteps = (run: Run) => run.steps.reduce((sum, step) => sum + step.metrics.total_tokens, 0);
+    const parent = await read(runId);
+    expect(stepsOf(parent)).toEqual([1, 2, 3]);
+    expect(parent.metrics).toEqual(
+      expect.objectContaining({ steps: 3, total_tokens: tokensOfSteps(parent) }),
+    );
+    expect(parent.metrics.total_tokens).toBeGreaterThan(0);
+
+    // Forked after step 1, the new run spends steps 2 and 3; step 1 was its parent's.
+    const fork = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/fork`)
+      .set('Authorization', operator)
+      .send({ modifications: { system_prompt: 'Talk like a pirate.' } });
+    await waitForStatus(ctx, viewer, fork.body.new_run_id, ['completed']);
+    const forked = await read(fork.body.new_run_id);
+    expect(stepsOf(forked)).toEqual([2, 3]);
+    expect(forked.metrics).toEqual(
+      expect.objectContaining({ steps: 2, total_tokens: tokensOfSteps(forked) }),
+    );
+
+    // Restored in place after step 1 with a quick question, the run answers at step 2: its old
+    // steps 2 and 3 are gone from its details, what they spent stays in its metrics.
+    await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/restore`)
+      .set('Authorization', operator)
+      .send({ create_new_run: false, modifications: { modified_query: 'a quick one' } });
+    await waitForStatus(ctx, viewer, runId, ['completed']);
+    const restored = await read(runId);
+    expect(restored.response_content).toBe('It is quick (a quick one)');
+    expect(stepsOf(restored)).toEqual([1, 2]);
+    expect(restored.metrics).toEqual(
+      expect.objectContaining({
+        steps: 4,
+        total_tokens: parent.metrics.total_tokens + restored.steps[1].metrics.total_tokens,
+      }),
+    );
+
+    // The agent's metrics count each run once, with what its metrics say it spent.
+    const metrics = await ctx.http.get(`/api/v1/metrics/agents/${agentId}`).set('Authorization', viewer);
+    expect(metrics.body.metrics).toEqual(
+      expect.objectContaining({
+        total_runs: 2,
+        completed: 2,
+        total_tokens: restored.metrics.total_tokens + forked.metrics.total_tokens,
+      }),
+    );
   });
 
   it('restore changes only the query; a fork’s new system prompt is held to the tier; neither starts a run when refused', async () => {

@@ -24,6 +24,11 @@ import { ToolRunner } from './tools/tool-runner';
 export interface RunState {
   messages: ChatMessage[];
   stepNum: number;
+  /**
+   * What the run has consumed so far: zero for a new run (one forked or restored as new too: its
+   * parent's steps are the parent's), the run's own for a run that continues (resume, restore in
+   * place). Tokens, duration and steps then add up over runs to what was spent.
+   */
   metrics: RunMetrics;
   /** Set when continuing from a checkpoint (resume, restore). */
   checkpointId?: string;
@@ -220,8 +225,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  /** The state a checkpoint holds, ready to continue: a final answer at its end is dropped, so it is asked again. */
-  stateOf(checkpoint: CheckpointEntity, modifiedQuery?: string): RunState {
+  /**
+   * The state a checkpoint holds, ready to continue with these metrics (see RunState): a final
+   * answer at its end is dropped, so it is asked again.
+   */
+  stateOf(checkpoint: CheckpointEntity, metrics: Partial<RunMetrics>, modifiedQuery?: string): RunState {
     const messages = structuredClone(checkpoint.messages) as ChatMessage[];
     let stepNum = checkpoint.stepNum;
     const last = messages[messages.length - 1];
@@ -235,8 +243,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         messages.splice(index, messages.length - index, { role: 'user', content: modifiedQuery });
       else messages.push({ role: 'user', content: modifiedQuery });
     }
-    const metrics = { ...emptyMetrics(), ...(checkpoint.metrics as Partial<RunMetrics>) };
-    return { messages, stepNum, metrics, checkpointId: checkpoint.id };
+    return { messages, stepNum, metrics: { ...emptyMetrics(), ...metrics }, checkpointId: checkpoint.id };
   }
 
   /**
@@ -515,7 +522,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     metrics.prompt_tokens += stepMetrics.prompt_tokens;
     metrics.completion_tokens += stepMetrics.completion_tokens;
     metrics.total_tokens += stepMetrics.total_tokens;
-    metrics.steps = stepNum;
+    metrics.steps += 1;
     metrics.duration = elapsed();
     return {
       turn,

@@ -211,7 +211,7 @@ export class RunsService {
         );
       }
     }
-    const state = this.executor.stateOf(checkpoint, changes.modifiedQuery);
+    const state = this.executor.stateOf(checkpoint, emptyMetrics(), changes.modifiedQuery);
     const run = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
       return this.insertRun(
@@ -247,10 +247,12 @@ export class RunsService {
     const run = await this.getRun(tenantId, checkpoint.runId);
     this.assertProviderAllowed(principal, toRunConfig(checkpoint.agentConfig).model?.provider);
     const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
+    // The run goes on consuming: what it spent before the restore stays in its metrics.
+    const state = this.executor.stateOf(checkpoint, run.metrics, modifiedQuery);
     const claimed = await this.admit(tenantId, async (manager) => {
       if (!from.includes(run.status)) return false;
       await this.assertCapacity(principal, manager);
-      return this.runs.transition(
+      const moved = await this.runs.transition(
         tenantId,
         run.id,
         from,
@@ -265,10 +267,14 @@ export class RunsService {
         },
         manager,
       );
+      // The steps after the checkpoint's belong to the path left behind: its run details list the
+      // path to its new answer (its checkpoints stay, as the history they are).
+      if (moved) await this.steps.deleteAfter(tenantId, run.id, state.stepNum, manager);
+      return moved;
     });
     if (!claimed) throw this.illegal(run, 'restored in place');
     const fresh = (await this.runs.findById(tenantId, run.id))!;
-    this.executor.start(fresh, this.executor.stateOf(checkpoint, modifiedQuery), true);
+    this.executor.start(fresh, state, true);
     return fresh;
   }
 
@@ -403,7 +409,7 @@ export class RunsService {
     const fresh = (await this.runs.findById(tenantId, id))!;
     const checkpoint = await this.checkpoints.latest(tenantId, id);
     const state: RunState = checkpoint
-      ? this.executor.stateOf(checkpoint)
+      ? this.executor.stateOf(checkpoint, fresh.metrics)
       : { ...(await this.executor.initialState(fresh)), metrics: { ...emptyMetrics(), ...fresh.metrics } };
     this.executor.start(fresh, state, true);
     return { run_id: id, status: 'running', message: 'Run resumed' };

@@ -4,11 +4,18 @@ import type { RunStepEntity } from '../run-step.entity';
 import type { RunEvent } from '../run-events.repository';
 
 /** Tokens, duration (seconds) and steps of a run. */
+/**
+ * What this run spent: a run forked or restored as a new run counts from zero (the steps before
+ * its checkpoint are its parent's); one resumed or restored in place keeps counting, the calls
+ * of a path it left behind included. Summed over runs, they are what was spent.
+ */
 export class RunMetricsDto {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Seconds of execution, pauses excluded. */
   duration: number;
+  /** Model calls made (a step is one call and the tools it asked for). */
   steps: number;
 }
 
