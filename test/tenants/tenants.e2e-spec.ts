@@ -114,12 +114,19 @@ describe('tenants (platform operators)', () => {
         slug: 'Not A Slug',
         name: '',
         tier: 'gold',
-        limits: { requests_per_minute: 0, max_agents: 'x' },
+        limits: { requests_per_minute: 0, max_agents: 'x', allowed_model_providers: ['openai', 'openai'] },
       });
     const error = expectError(res, 400, 'VALIDATION_FAILED');
     const fields = new Set((error.details as Array<{ field: string }>).map((detail) => detail.field));
     expect(fields).toEqual(
-      new Set(['slug', 'name', 'tier', 'limits.requests_per_minute', 'limits.max_agents']),
+      new Set([
+        'slug',
+        'name',
+        'tier',
+        'limits.requests_per_minute',
+        'limits.max_agents',
+        'limits.allowed_model_providers',
+      ]),
     );
   });
 

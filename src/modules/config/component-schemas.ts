@@ -1,5 +1,6 @@
 import Ajv, { ErrorObject } from 'ajv';
 import type { Finding } from '../agents/agent-rules';
+import { MODEL_PROVIDERS } from '../tenants/dto/tenant-limits.dto';
 import type { ComponentType } from './component.entity';
 
 const URL_PATTERN = '^https?://[^\\s/$.?#][^\\s]*$';
@@ -40,7 +41,7 @@ const scriptedReply = {
 };
 /** A model's fields other than `type`, `api_key` and `replies`: an inline model's too. */
 const modelFields = {
-  provider: { enum: ['openai', 'scripted'] },
+  provider: { enum: [...MODEL_PROVIDERS] },
   model: { type: 'string', minLength: 1, maxLength: 200 },
   base_url: { type: 'string', pattern: URL_PATTERN, maxLength: 2048 },
   temperature: { type: 'number', minimum: 0, maximum: 2 },

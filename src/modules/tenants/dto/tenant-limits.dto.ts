@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MODEL_PROVIDERS = ['openai', 'scripted'] as const;
 
@@ -15,6 +15,7 @@ export class TenantLimitOverridesDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
+  @ArrayUnique()
   @IsIn(MODEL_PROVIDERS, { each: true })
   allowed_model_providers?: string[] | null;
 
