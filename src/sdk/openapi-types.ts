@@ -760,7 +760,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise. */
+    /**
+     * Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise,
+     *     or when its agent has been deactivated or deleted since.
+     */
     post: operations['resumeRun'];
     delete?: never;
     options?: never;
@@ -852,7 +855,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Continues from the checkpoint: a new run (default) or the same run when it is not in progress. */
+    /**
+     * Continues from the checkpoint: a new run (default) or the same run when it is not in progress.
+     *     409 when its agent has been deactivated or deleted since.
+     */
     post: operations['restoreCheckpoint'];
     delete?: never;
     options?: never;
@@ -871,8 +877,8 @@ export interface paths {
     put?: never;
     /**
      * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
-     *     parent. 422 when the new system prompt is longer than your tier allows, or the model provider
-     *     is not allowed by your limits.
+     *     parent. 409 when its agent has been deactivated or deleted since; 422 when the new system
+     *     prompt is longer than your tier allows, or the model provider is not allowed by your limits.
      */
     post: operations['forkCheckpoint'];
     delete?: never;
@@ -6821,6 +6827,15 @@ export interface operations {
       };
       /** @description Not found in your tenant */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -164,6 +164,58 @@ describe('runs', () => {
     expect(run.body.steps.map((s: { step_num: number }) => s.step_num)).toEqual([1, 2]);
   });
 
+  it('a paused run of an agent since deactivated or deleted is not resumed, forked or restored (409)', async () => {
+    const replies = [
+      {
+        content: 'Computing. ',
+        tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' } }],
+        delay_ms: 300,
+      },
+      'The sum is five.',
+    ];
+    const agent = await scriptedAgent(ctx, tenant, replies, { tools: ['calculator'] });
+    const admin = `Bearer ${tenant.token('admin')}`;
+    const sse = await chat({ agent_id: agent.id, message: 'add' });
+    await sse.waitFor(2);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    const paused = await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    expect(paused.body.status).toBe('paused');
+    const checkpoints = await ctx.http.get(`/api/v1/runs/${runId}/checkpoints`).set('Authorization', viewer);
+    const checkpointId = checkpoints.body.checkpoints[0].id as string;
+    const attempts = () => [
+      ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator),
+      ctx.http.post(`/api/v1/checkpoints/${checkpointId}/fork`).set('Authorization', operator).send({}),
+      ctx.http.post(`/api/v1/checkpoints/${checkpointId}/restore`).set('Authorization', operator).send({}),
+      ctx.http
+        .post(`/api/v1/checkpoints/${checkpointId}/restore`)
+        .set('Authorization', operator)
+        .send({ create_new_run: false }),
+    ];
+    const runsBefore = (await ctx.http.get('/api/v1/runs?limit=1').set('Authorization', viewer)).body.total;
+
+    await ctx.http.post(`/api/v1/agents/${agent.id}/deactivate`).set('Authorization', admin).expect(200);
+    for (const attempt of attempts()) {
+      const error = expectError(await attempt, 409, 'AGENT_INACTIVE');
+      expect(error.details).toEqual([expect.objectContaining({ field: 'agent_id', code: 'inactive' })]);
+    }
+    const still = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
+    expect(still.body.status).toBe('paused');
+    expect((await ctx.http.get('/api/v1/runs?limit=1').set('Authorization', viewer)).body.total).toBe(
+      runsBefore,
+    );
+
+    await ctx.http.post(`/api/v1/agents/${agent.id}/activate`).set('Authorization', admin).expect(200);
+    await ctx.http.delete(`/api/v1/agents/${agent.id}`).set('Authorization', admin).expect(204);
+    for (const attempt of attempts()) {
+      const error = expectError(await attempt, 409, 'AGENT_INACTIVE');
+      expect(error.details).toEqual([expect.objectContaining({ field: 'agent_id', code: 'deleted' })]);
+    }
+    // Its runs stay readable.
+    const read = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
+    expect(read.body.status).toBe('paused');
+    sse.close();
+  });
+
   it('lists runs with filters and paging; events are paged', async () => {
     const agent = await scriptedAgent(ctx, tenant, ['one two three']);
     for (const user of ['ann', 'bob', 'ann']) {

@@ -30,7 +30,10 @@ export class CheckpointsController {
     return this.checkpoints.get(principal.tenant.id, id);
   }
 
-  /** Continues from the checkpoint: a new run (default) or the same run when it is not in progress. */
+  /**
+   * Continues from the checkpoint: a new run (default) or the same run when it is not in progress.
+   * 409 when its agent has been deactivated or deleted since.
+   */
   @Post(':id/restore')
   @RequirePermission(Permission.RunControl)
   @ApiCreatedResponse({ type: RestoreCheckpointResponseDto })
@@ -45,13 +48,13 @@ export class CheckpointsController {
 
   /**
    * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
-   * parent. 422 when the new system prompt is longer than your tier allows, or the model provider
-   * is not allowed by your limits.
+   * parent. 409 when its agent has been deactivated or deleted since; 422 when the new system
+   * prompt is longer than your tier allows, or the model provider is not allowed by your limits.
    */
   @Post(':id/fork')
   @RequirePermission(Permission.RunControl)
   @ApiCreatedResponse({ type: ForkCheckpointResponseDto })
-  @ApiErrors(400, 404, 422)
+  @ApiErrors(400, 404, 409, 422)
   forkCheckpoint(
     @CurrentTenant() principal: TenantPrincipal,
     @Param('id', UuidParam) id: string,

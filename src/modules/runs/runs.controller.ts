@@ -106,7 +106,10 @@ export class RunsController {
     return this.runs.pause(principal.tenant.id, id);
   }
 
-  /** Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise. */
+  /**
+   * Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise,
+   * or when its agent has been deactivated or deleted since.
+   */
   @Post(':id/resume')
   @HttpCode(200)
   @RequirePermission(Permission.RunControl)

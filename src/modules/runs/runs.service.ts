@@ -194,7 +194,7 @@ export class RunsService {
     const parent = await this.runs.findById(tenantId, checkpoint.runId);
     if (!parent) throw runError('RUN_NOT_FOUND', `No run ${checkpoint.runId}`);
     const config = { ...checkpoint.agentConfig };
-    this.assertProviderAllowed(principal, toRunConfig(config).model?.provider);
+    await this.assertStillRunnable(principal, parent.agentId, config);
     if (changes.systemPrompt !== undefined) {
       config.system_prompt = changes.systemPrompt;
       // The new prompt is held to the tier's limit, as it would be on the agent itself.
@@ -245,7 +245,7 @@ export class RunsService {
   ): Promise<RunEntity> {
     const tenantId = principal.tenant.id;
     const run = await this.getRun(tenantId, checkpoint.runId);
-    this.assertProviderAllowed(principal, toRunConfig(checkpoint.agentConfig).model?.provider);
+    await this.assertStillRunnable(principal, run.agentId, checkpoint.agentConfig);
     const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
     // The run goes on consuming: what it spent before the restore stays in its metrics.
     const state = this.executor.stateOf(checkpoint, run.metrics, modifiedQuery);
@@ -394,7 +394,7 @@ export class RunsService {
     const tenantId = principal.tenant.id;
     const run = await this.getRun(tenantId, id);
     if (run.status !== 'paused' && run.status !== 'interrupted') throw this.illegal(run, 'resumed');
-    this.assertProviderAllowed(principal, toRunConfig(run.config).model?.provider);
+    await this.assertStillRunnable(principal, run.agentId, run.config);
     const claimed = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
       return this.runs.transition(
@@ -569,6 +569,36 @@ export class RunsService {
     }
     this.assertProviderAllowed(principal, runConfig.model.provider);
     return parsed;
+  }
+
+  /**
+   * A run continuing or forked from what was saved before runs only as a new chat would: its
+   * agent is still active (deactivating an agent stops it from running; 409, as chat answers) and
+   * its model's provider still allowed.
+   */
+  private async assertStillRunnable(
+    principal: TenantPrincipal,
+    agentId: string,
+    config: Record<string, unknown>,
+  ): Promise<void> {
+    const agent = await this.runs.agentStatus(principal.tenant.id, agentId);
+    if (agent?.status !== 'active') {
+      throw runError(
+        'AGENT_INACTIVE',
+        agent
+          ? `Agent ${agentId} is inactive; activate it to run it`
+          : `Agent ${agentId} was deleted; its runs can be read, not run`,
+        [
+          {
+            field: 'agent_id',
+            code: agent ? 'inactive' : 'deleted',
+            message: `the agent is ${agent ? 'inactive' : 'deleted'}`,
+            agent_id: agentId,
+          },
+        ],
+      );
+    }
+    this.assertProviderAllowed(principal, toRunConfig(config).model?.provider);
   }
 
   /**
