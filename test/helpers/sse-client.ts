@@ -15,7 +15,7 @@ export class SseClient {
   private request?: http.ClientRequest;
   private buffer = '';
   private waiters: Array<() => void> = [];
-  private ended = false;
+  private finished = false;
 
   static open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
     const client = new SseClient();
@@ -26,7 +26,7 @@ export class SseClient {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => client.feed(chunk));
         res.on('end', () => {
-          client.ended = true;
+          client.finished = true;
           client.wake();
         });
         resolve(client);
@@ -39,7 +39,7 @@ export class SseClient {
   async waitFor(count: number, timeoutMs = 10_000): Promise<SseEvent[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.events.length < count) {
-      if (this.ended) throw new Error(`stream ended after ${this.events.length} of ${count} events`);
+      if (this.finished) throw new Error(`stream ended after ${this.events.length} of ${count} events`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out with ${this.events.length} of ${count} events`);
       await new Promise<void>((resolve) => {
@@ -53,9 +53,25 @@ export class SseClient {
     return this.events.slice(0, count);
   }
 
+  /** Resolves once the server has ended the response; rejects after `timeoutMs`. */
+  async ended(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.finished) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the stream is still open after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
   /** The body of a non-200 answer (the error envelope), once it has ended. */
   async body(): Promise<string> {
-    while (!this.ended) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (!this.finished) await new Promise<void>((resolve) => this.waiters.push(resolve));
     return this.buffer;
   }
 

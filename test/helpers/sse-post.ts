@@ -24,7 +24,7 @@ export function postSse(url: string, headers: Record<string, string>, body: unkn
         const internals = client as unknown as {
           request: http.ClientRequest;
           feed(chunk: string): void;
-          ended: boolean;
+          finished: boolean;
           wake(): void;
         };
         client.status = res.statusCode ?? 0;
@@ -33,7 +33,7 @@ export function postSse(url: string, headers: Record<string, string>, body: unkn
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => internals.feed(chunk));
         res.on('end', () => {
-          internals.ended = true;
+          internals.finished = true;
           internals.wake();
         });
         resolve(client);

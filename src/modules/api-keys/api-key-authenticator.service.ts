@@ -107,6 +107,7 @@ export class ApiKeyAuthenticatorService implements ApiKeyAuthenticator, OnModule
       role: row.role,
       platform: row.platform,
       allowSecrets: row.allowSecrets,
+      ...(row.expiresAt ? { expiresAt: row.expiresAt.getTime() } : {}),
     };
     const ttl = this.settings.apiKeyCacheTtlMs;
     if (ttl > 0 && generation === this.generation) {

@@ -3,9 +3,9 @@ import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/s
 import type { Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
 import { Permission } from '../../shared/auth/permissions';
+import { SseOpener } from '../../shared/auth/sse-opener.service';
 import type { TenantPrincipal } from '../../shared/auth/principal';
 import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
-import { RunStreamOpener } from '../runs/run-stream-opener';
 import { ChatService } from './chat.service';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
@@ -15,7 +15,7 @@ import { ChatResponseDto } from './dto/chat-response.dto';
 export class ChatController {
   constructor(
     private readonly chatService: ChatService,
-    private readonly opener: RunStreamOpener,
+    private readonly opener: SseOpener,
   ) {}
 
   /**

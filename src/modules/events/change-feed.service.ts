@@ -1,10 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Response } from 'express';
 import { ChangeMessage, tenantChangesChannel, toChangeMessage } from '../../shared/events/change-message';
 import { MessageBus } from '../../shared/events/message-bus';
-import { SseStream } from '../../shared/http/sse';
-import { APP_SETTINGS } from '../../shared/settings/settings.module';
-import type { AppSettings } from '../../shared/settings/settings';
+import { SseOpener } from '../../shared/auth/sse-opener.service';
 import { ChangeEventsRepository } from './change-events.repository';
 import {
   ChangeListResponseDto,
@@ -44,7 +42,7 @@ export class ChangeFeedService implements OnModuleDestroy {
   constructor(
     private readonly changes: ChangeEventsRepository,
     private readonly bus: MessageBus,
-    @Inject(APP_SETTINGS) private readonly settings: AppSettings,
+    private readonly opener: SseOpener,
   ) {}
 
   onModuleDestroy(): void {
@@ -94,7 +92,7 @@ export class ChangeFeedService implements OnModuleDestroy {
    */
   async stream(tenantId: string, after: number, res: Response): Promise<void> {
     await this.assertRetained(after);
-    const sse = new SseStream(res, this.settings.sseKeepAliveMs);
+    const sse = this.opener.open(res);
     let last = after;
     let live = false;
     const pending: ChangeMessage[] = [];

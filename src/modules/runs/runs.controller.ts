@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorators';
 import { Permission } from '../../shared/auth/permissions';
 import type { TenantPrincipal } from '../../shared/auth/principal';
+import { SseOpener } from '../../shared/auth/sse-opener.service';
 import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
 import { PageQueryDto } from '../../shared/http/pagination.dto';
 import { resumePosition } from '../../shared/http/sse';
@@ -17,7 +18,6 @@ import {
   RunEventListResponseDto,
   RunListResponseDto,
 } from './dto/run-response.dto';
-import { RunStreamOpener } from './run-stream-opener';
 import { RunsService } from './runs.service';
 
 @ApiTags('runs')
@@ -25,7 +25,7 @@ import { RunsService } from './runs.service';
 export class RunsController {
   constructor(
     private readonly runs: RunsService,
-    private readonly opener: RunStreamOpener,
+    private readonly opener: SseOpener,
   ) {}
 
   /** Lists your tenant's runs, newest first, by agent, user, session and status. */

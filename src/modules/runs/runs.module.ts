@@ -6,7 +6,6 @@ import { RunEventsRepository } from './run-events.repository';
 import { RunEventWriter } from './run-event-writer';
 import { RunExecutor } from './run-executor.service';
 import { RunStepsRepository } from './run-steps.repository';
-import { RunStreamOpener } from './run-stream-opener';
 import { RunStreamsService } from './run-streams.service';
 import { RunsController } from './runs.controller';
 import { RunsRepository } from './runs.repository';
@@ -25,9 +24,8 @@ import { RunsService } from './runs.service';
     RunEventWriter,
     RunExecutor,
     RunStreamsService,
-    RunStreamOpener,
     RunsService,
   ],
-  exports: [RunsService, RunStreamOpener],
+  exports: [RunsService],
 })
 export class RunsModule {}

@@ -333,8 +333,8 @@ export class RunsService {
   follow(tenantId: string, run: RunEntity, sse: SseStream): Promise<void> {
     if (run.onDisconnect === 'cancel') {
       sse.onClose(() => {
-        // The client did not go away: this instance ended the stream as it shut down.
-        if (sse.closedForShutdown) return;
+        // The client did not go away: this instance ended the stream (shutting down, credentials).
+        if (sse.closedByServer) return;
         void this.runs
           .findById(tenantId, run.id)
           .then((current) =>

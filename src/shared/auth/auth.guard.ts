@@ -22,6 +22,15 @@ import type { Principal, TenantSnapshot } from './principal';
 
 type AuthRequest = Request & { user?: Principal };
 
+/** The API key a request presents (`X-API-Key`, or a Bearer value starting with `agt_`), if any. */
+export function presentedApiKey(req: Request): string | undefined {
+  const headerKey = req.headers['x-api-key'];
+  if (typeof headerKey === 'string') return headerKey;
+  const authorization = req.headers.authorization;
+  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+  return bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined;
+}
+
 /**
  * The global guard: every route either is `@Public()` or declares a permission; anything else is
  * refused. Authenticates an API key (`X-API-Key`, or a Bearer value starting with `agt_`) or a
@@ -111,11 +120,7 @@ export class AuthGuard implements CanActivate {
   }
 
   private async authenticate(context: ExecutionContext, req: AuthRequest): Promise<Principal> {
-    const headerKey = req.headers['x-api-key'];
-    const authorization = req.headers.authorization;
-    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-    const presentedKey =
-      typeof headerKey === 'string' ? headerKey : bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined;
+    const presentedKey = presentedApiKey(req);
     if (presentedKey !== undefined) return this.authenticateApiKey(presentedKey);
     await this.jwtGuard.canActivate(context);
     return req.user as Principal;
@@ -138,6 +143,7 @@ export class AuthGuard implements CanActivate {
       crossTenant: identity.platform,
       allowSecrets: identity.allowSecrets,
       permissions: permissionsFor(roles, false),
+      ...(identity.expiresAt !== undefined ? { expiresAt: identity.expiresAt } : {}),
     };
   }
 }

@@ -3,6 +3,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AuthGuard } from './auth.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
+import { SseOpener } from './sse-opener.service';
 
 /**
  * Authentication and authorization. The tenant resolver and API-key authenticator it needs are
@@ -12,7 +13,7 @@ import { JwtStrategy } from './jwt.strategy';
 @Global()
 @Module({
   imports: [PassportModule.register({ session: false })],
-  providers: [JwtStrategy, JwtAuthGuard, AuthGuard],
-  exports: [AuthGuard],
+  providers: [JwtStrategy, JwtAuthGuard, AuthGuard, SseOpener],
+  exports: [AuthGuard, SseOpener],
 })
 export class AuthModule {}

@@ -20,6 +20,8 @@ export interface ApiKeyIdentity {
   platform: boolean;
   /** May read component secrets decrypted on `/internal` routes. */
   allowSecrets: boolean;
+  /** The key's own expiry (epoch ms), if it has one. */
+  expiresAt?: number;
 }
 
 /** Checks a presented API key; provided by the api-keys module. */

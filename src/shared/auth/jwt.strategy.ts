@@ -22,6 +22,7 @@ interface AgentryClaims {
   tenant_id?: unknown;
   roles?: unknown;
   platform?: unknown;
+  exp?: unknown;
 }
 
 /** The `alg` of a token's header: undefined when it names none, null when the header does not parse. */
@@ -103,6 +104,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       platform,
       crossTenant: false,
       permissions: permissionsFor(roles, platform),
+      // Verified already (expired tokens are refused): it bounds how long a stream may stay open.
+      ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp * 1000 } : {}),
     };
   }
 }

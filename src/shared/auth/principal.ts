@@ -33,6 +33,8 @@ export interface Principal {
   /** A service API key allowed to read component secrets decrypted on `/internal` routes. */
   allowSecrets?: boolean;
   permissions: ReadonlySet<Permission>;
+  /** When the credentials expire (epoch ms): a JWT's `exp`, an API key's `expires_at`. */
+  expiresAt?: number;
 }
 
 /** A principal that has passed the tenant check: `tenant` is set. */

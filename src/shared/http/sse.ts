@@ -12,10 +12,7 @@ const openStreams = new Set<SseStream>();
  */
 export function closeOpenSseStreams(): number {
   const streams = [...openStreams];
-  for (const stream of streams) {
-    stream.closedForShutdown = true;
-    stream.close();
-  }
+  for (const stream of streams) stream.end('the server is shutting down');
   return streams.length;
 }
 
@@ -27,8 +24,8 @@ export class SseStream {
   private readonly keepAlive: NodeJS.Timeout;
   private closed = false;
   private readonly closeHandlers: Array<() => void> = [];
-  /** Ended by this server's shutdown, not by its client going away. */
-  closedForShutdown = false;
+  /** Why this server ended the stream (its shutdown, its credentials), when its client did not go away. */
+  closedByServer: string | null = null;
 
   constructor(
     private readonly res: Response,
@@ -64,6 +61,14 @@ export class SseStream {
   onClose(handler: () => void): void {
     if (this.closed) handler();
     else this.closeHandlers.push(handler);
+  }
+
+  /** Ends the stream from this side, saying why in a last comment; its client may reconnect. */
+  end(reason: string): void {
+    if (this.closed) return;
+    this.closedByServer = reason;
+    this.comment(`closed: ${reason}`);
+    this.close();
   }
 
   close(): void {

@@ -49,6 +49,8 @@ export interface AppSettings {
   outboxPollMs: number;
   /** Interval of keep-alive comments on SSE streams. */
   sseKeepAliveMs: number;
+  /** How often an open SSE stream's API key and tenant are checked again. */
+  sseAuthRecheckMs: number;
   /** Running agents: heartbeats, the interrupted sweep, event batching, HTTP tools. */
   runs: RunSettings;
   /** Most resolved configurations kept in memory per instance. */
@@ -273,6 +275,7 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
     changeRetentionHours: integer(env, 'CHANGE_RETENTION_HOURS', 168, 1, 87_600),
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1_000, 10, 600_000),
     sseKeepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
+    sseAuthRecheckMs: integer(env, 'SSE_AUTH_RECHECK_MS', 15_000, 100, 600_000),
     runs: runSettings(env),
     resolvedConfigCacheSize: integer(env, 'RESOLVED_CONFIG_CACHE_SIZE', 10_000, 1, 10_000_000),
     webConcurrency,
