@@ -53,14 +53,25 @@ describe('a run whose instance stops', () => {
       await sse.waitFor(4);
       return { sse, runId: dataOf(sse.events[0]).run_id as string };
     };
-    return { proc, operator, chat };
+    /** A chat queued behind the session's running one: its stream names the run at once. */
+    const enqueue = async (sessionId: string) => {
+      const sse = await postSse(
+        `${proc.url}/api/v1/chat`,
+        { Authorization: operator },
+        { agent_id: agent.id, message: 'next', stream: true, session_id: sessionId, multitask: 'enqueue' },
+      );
+      return sse.headers['x-run-id'] as string;
+    };
+    return { proc, operator, chat, enqueue };
   }
 
   it('is marked interrupted by another instance after SIGKILL, and resume there completes it', async () => {
     const prefix = `agentry-test-kill-${process.pid}:`;
-    const { proc, operator, chat } = await processWithAgent(prefix, { RUN_HEARTBEAT_MS: '200' });
-    const { runId } = await chat();
+    const { proc, operator, chat, enqueue } = await processWithAgent(prefix, { RUN_HEARTBEAT_MS: '200' });
+    const { sse, runId } = await chat();
+    const queuedId = await enqueue(sse.headers['x-session-id'] as string);
     await proc.kill('SIGKILL');
+    upstream.respondWith(() => ({ chunks: ['all ', 'done'] }));
 
     const survivor = await startTestApp({
       database,
@@ -73,8 +84,10 @@ describe('a run whose instance stops', () => {
       .get(`/api/v1/runs/${runId}/events?limit=100`)
       .set('Authorization', operator);
     expect(events.body.events[events.body.events.length - 1].type).toBe('run_interrupted');
+    // The session's queued run no longer waits for a run that is not running: it starts there.
+    const next = await waitForStatus(survivor, operator, queuedId, ['completed']);
+    expect(next.response_content).toBe('all done');
 
-    upstream.respondWith(() => ({ chunks: ['all ', 'done'] }));
     const resumed = await survivor.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
     expect(resumed.body).toEqual({ run_id: runId, status: 'running', message: 'Run resumed' });
     const run = await waitForStatus(survivor, operator, runId, ['completed']);
@@ -102,6 +115,7 @@ describe('a run whose instance stops', () => {
     const { sse: chat, runId } = await started.chat();
     // A chat that asked to be cancelled if its client goes away: the shutdown is no such thing.
     const { sse: watched, runId: watchedId } = await started.chat({ on_disconnect: 'cancel' });
+    const queuedId = await started.enqueue(chat.headers['x-session-id'] as string);
     const changes = await SseClient.open(`${proc.url}/api/v1/events/stream`, { Authorization: operator });
     expect(changes.status).toBe(200);
 
@@ -122,6 +136,7 @@ describe('a run whose instance stops', () => {
     ]);
     expect(await upstream.requests[firstRequest].clientClosed).toBe(true);
     await changes.body();
+    upstream.respondWith(() => ({ chunks: ['all ', 'done'] }));
 
     // No sweep is needed: another instance that would wait an hour for one finds it interrupted.
     const survivor = await startTestApp({
@@ -131,6 +146,9 @@ describe('a run whose instance stops', () => {
     survivors.push(survivor);
     const run = await survivor.http.get(`/api/v1/runs/${runId}`).set('Authorization', operator);
     expect(run.body.status).toBe('interrupted');
+    // The queued run behind it was not started by the stopping instance; a live one starts it.
+    const next = await waitForStatus(survivor, operator, queuedId, ['completed']);
+    expect(next.response_content).toBe('all done');
     await watched.body();
     expect(watched.events[watched.events.length - 1].event).toBe('run_interrupted');
     const kept = await survivor.http.get(`/api/v1/runs/${watchedId}`).set('Authorization', operator);
@@ -143,7 +161,6 @@ describe('a run whose instance stops', () => {
       chat.events.map((e) => `${e.id} ${e.event}`),
     );
 
-    upstream.respondWith(() => ({ chunks: ['all ', 'done'] }));
     const resumed = await survivor.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
     expect(resumed.body).toEqual({ run_id: runId, status: 'running', message: 'Run resumed' });
     const completed = await waitForStatus(survivor, operator, runId, ['completed']);

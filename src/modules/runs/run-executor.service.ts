@@ -35,6 +35,8 @@ export interface RunState {
 }
 
 export const CONTROL_CHANNEL = 'run-control';
+/** Sessions whose orphaned queue one heartbeat starts, at most; the next takes the rest. */
+const ORPHANED_QUEUES_PER_TICK = 100;
 
 interface ControlMessage {
   run_id: string;
@@ -106,6 +108,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private ticking = false;
   /** Shutting down: executions end `interrupted`, and no queued run starts here any more. */
   private stopping = false;
+  /** Hand-overs to a session's next queued run under way, which a shutdown waits for. */
+  private readonly handOvers = new Set<Promise<void>>();
 
   constructor(
     private readonly runs: RunsRepository,
@@ -144,7 +148,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       execution.stop = 'shutdown';
       execution.abort.abort();
     }
-    await Promise.allSettled([...this.executions.values()].map((e) => e.done));
+    while (this.executions.size > 0 || this.handOvers.size > 0) {
+      await Promise.allSettled([...[...this.executions.values()].map((e) => e.done), ...this.handOvers]);
+    }
   }
 
   isExecuting(runId: string): boolean {
@@ -272,7 +278,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         if (execution.early) execution.abort.abort();
         executed();
         this.executions.delete(run.id);
-        void this.startNextQueued(execution);
+        const handOver = this.startNextQueued(execution);
+        this.handOvers.add(handOver);
+        void handOver.finally(() => this.handOvers.delete(handOver));
       });
   }
 
@@ -610,12 +618,17 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * When a run of a session ends, the session's next queued run (`multitask: enqueue`) starts
    * here: the one its settle claimed, or, when the execution ended without one (its run lost to
-   * a sweep, the database away), one claimed now.
+   * a sweep, the database away), one claimed now. A stopping instance claims none, and puts back
+   * in the queue the one its settle claimed, for a live instance to start (see tick).
    */
   private async startNextQueued(execution: Execution): Promise<void> {
     const { run } = execution;
-    if (this.stopping) return;
     try {
+      if (this.stopping) {
+        if (execution.settled && execution.next)
+          await this.runs.requeue(run.tenantId, execution.next, this.instanceId);
+        return;
+      }
       const id = execution.settled
         ? execution.next
         : await this.runs.claimNextQueued(run.tenantId, run.sessionId, this.instanceId);
@@ -626,6 +639,25 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         { err: (error as Error).message, runId: run.id },
         'could not start the next queued run',
       );
+    }
+  }
+
+  /**
+   * Starts here the next queued run of each session that has no running run to hand it on: its
+   * run swept (above, here or on another instance) or handed back by a shutdown. Claimed under
+   * the session's lock, so two instances never start the same one.
+   */
+  private async startOrphanedQueues(): Promise<void> {
+    const sessions = await this.runs.orphanedQueues(this.settings.runs.heartbeatMs, ORPHANED_QUEUES_PER_TICK);
+    for (const { tenantId, sessionId } of sessions) {
+      const id = await this.runs.claimNextQueued(tenantId, sessionId, this.instanceId);
+      const next = id ? await this.runs.findById(tenantId, id) : null;
+      if (!next) continue;
+      this.logger.warn(
+        { runId: next.id },
+        'queued run started: its session had no running run to hand it on',
+      );
+      this.start(next, await this.initialState(next));
     }
   }
 
@@ -663,6 +695,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         this.hub.publish(swept.id, [event]);
         this.logger.warn({ runId: swept.id, status: swept.status }, 'run of a dead instance swept');
       }
+      if (!this.stopping) await this.startOrphanedQueues();
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'run heartbeat failed; the next one retries');
     } finally {

@@ -405,6 +405,39 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
   }
 
   /**
+   * Puts a run claimed from its session's queue back there, when this instance stops before
+   * starting it: a live instance starts it (see orphanedQueues).
+   */
+  async requeue(tenantId: string, runId: string, instanceId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE runs SET status = 'queued', instance_id = NULL, heartbeat_at = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND instance_id = $3`,
+      [tenantId, runId, instanceId],
+    );
+  }
+
+  /**
+   * Sessions, across tenants, whose queue has no running run to wait for: its run was swept or
+   * handed back at a shutdown (neither hands the queue on), or the hand-over after its end failed.
+   * Queued for `olderThanMs` at least, so that a hand-over under way is not raced for nothing.
+   */
+  async orphanedQueues(
+    olderThanMs: number,
+    limit: number,
+  ): Promise<Array<{ tenantId: string; sessionId: string }>> {
+    const rows = (await this.dataSource.query(
+      `SELECT q.tenant_id, q.session_id FROM runs q
+       WHERE q.status = 'queued' AND q.updated_at < now() - make_interval(secs => $1::double precision / 1000)
+         AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = q.tenant_id AND r.session_id = q.session_id
+                           AND r.status = 'running')
+       GROUP BY q.tenant_id, q.session_id
+       LIMIT $2`,
+      [olderThanMs, limit],
+    )) as Array<{ tenant_id: string; session_id: string }>;
+    return rows.map((row) => ({ tenantId: row.tenant_id, sessionId: row.session_id }));
+  }
+
+  /**
    * Marks running runs whose instance stopped heartbeating as interrupted (or cancelled, when a
    * cancel was asked for), across tenants: any live instance sweeps for all.
    */
