@@ -123,7 +123,11 @@ describe('error envelope', () => {
         { field: 'nested', code: 'unknownField', message: 'property nested is not allowed' },
         expect.objectContaining({ field: 'name', code: 'isString' }),
         expect.objectContaining({ field: 'role', code: 'isIn' }),
-        expect.objectContaining({ field: 'expires_at', code: 'isDate' }),
+        expect.objectContaining({
+          field: 'expires_at',
+          code: 'isDate',
+          message: 'expires_at must be an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z',
+        }),
       ]),
     );
     // A value of the wrong type gets its type named, and nothing else (name is no "too long" array).

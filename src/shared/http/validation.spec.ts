@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MaxLength, Min, validate } from 'class-validator';
-import { flattenValidationErrors } from './validation';
+import { flattenValidationErrors, IsIsoDateTime } from './validation';
 
 class Sample {
   @IsString()
@@ -39,5 +39,43 @@ describe('flattenValidationErrors', () => {
       { field: 'name', code: 'maxLength', message: 'name must be shorter than or equal to 5 characters' },
       { field: 'count', code: 'min', message: 'count must not be less than 1' },
     ]);
+  });
+});
+
+class Dated {
+  @IsIsoDateTime()
+  at!: Date;
+}
+
+describe('IsIsoDateTime', () => {
+  const read = async (at: unknown) => {
+    const dated = plainToInstance(Dated, { at });
+    return { at: dated.at, details: flattenValidationErrors(await validate(dated)) };
+  };
+
+  it('takes a date or date-time, an offset-less one as UTC', async () => {
+    for (const [text, iso] of [
+      ['2026-01-31', '2026-01-31T00:00:00.000Z'],
+      ['2026-01-31T12:30', '2026-01-31T12:30:00.000Z'],
+      ['2026-01-31T12:30:15.5', '2026-01-31T12:30:15.500Z'],
+      ['2026-01-31T12:30:15Z', '2026-01-31T12:30:15.000Z'],
+      ['2026-01-31T12:30:15+02:00', '2026-01-31T10:30:15.000Z'],
+    ]) {
+      const { at, details } = await read(text);
+      expect(details).toEqual([]);
+      expect(at.toISOString()).toBe(iso);
+    }
+  });
+
+  it('refuses what Date would guess at, and impossible dates, saying what it wants', async () => {
+    for (const text of ['1', 'tomorrow', '12/03/2026', '2026-01-31 12:30', '2026-13-45', 42, null]) {
+      expect((await read(text)).details).toEqual([
+        {
+          field: 'at',
+          code: 'isDate',
+          message: 'at must be an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z',
+        },
+      ]);
+    }
   });
 });

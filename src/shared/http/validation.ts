@@ -1,6 +1,6 @@
 import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsObject, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsDate, IsObject, ValidateNested } from 'class-validator';
 import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
@@ -23,6 +23,27 @@ function reported(constraints: Record<string, string>): Array<[string, string]> 
  */
 export function IsNestedObject(type: () => new () => object): PropertyDecorator {
   return applyDecorators(IsObject(), ValidateNested(), Type(type));
+}
+
+/** A date, or a date-time with its seconds, fraction and offset optional (no offset: UTC). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A field holding an ISO 8601 date or date-time, handed on as a Date. Anything else is refused
+ * with a message that says so: `Date`'s own parsing would take "1" for the year 2001, and
+ * class-validator would answer "must be a Date instance".
+ */
+export function IsIsoDateTime(): PropertyDecorator {
+  return applyDecorators(
+    Transform(
+      ({ value }: { value: unknown }) =>
+        typeof value === 'string' && ISO_8601.test(value)
+          ? new Date(/T.*(Z|[+-]\d{2}:?\d{2})$|^[^T]*$/.test(value) ? value : `${value}Z`)
+          : value,
+      { toClassOnly: true },
+    ),
+    IsDate({ message: '$property must be an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z' }),
+  );
 }
 
 /** The detail of a field no DTO declares; `why` adds the reason where the route says more. */

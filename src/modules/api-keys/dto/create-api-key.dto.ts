@@ -1,14 +1,5 @@
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDate,
-  IsIn,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  MaxLength,
-  MinDate,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinDate } from 'class-validator';
+import { IsIsoDateTime } from '../../../shared/http/validation';
 import { Role, ROLES } from '../../../shared/auth/permissions';
 import { IsStorableText } from '../../agents/agent-validators';
 
@@ -26,8 +17,7 @@ export class CreateApiKeyDto {
 
   /** When the key stops working (ISO 8601, in the future); never when omitted. */
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
   expires_at?: Date;
 
@@ -50,8 +40,7 @@ export class CreatePlatformKeyDto {
 
   /** When the key stops working (ISO 8601, in the future); never when omitted. */
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
   expires_at?: Date;
 }

@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIsoDateTime } from '../../../shared/http/validation';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
 import { IsStorableText } from '../../agents/agent-validators';
 
@@ -34,13 +34,11 @@ export class ListAuditQueryDto extends PageQueryDto {
 
   /** Entries at or after this time (ISO 8601). */
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   from?: Date;
 
   /** Entries before this time (ISO 8601). */
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsIsoDateTime()
   to?: Date;
 }
