@@ -152,6 +152,13 @@ describe('safeRequest: outbound requests pinned to the checked address', () => {
       reason: 'refused',
     });
     await expect(safeRequest(`ftp://127.0.0.1/`, base({}))).rejects.toMatchObject({ reason: 'refused' });
+    // 127.0.0.1 written as IPv6: the URL makes it [::ffff:7f00:1], which a dual-stack socket
+    // connects to 127.0.0.1 (and once did, past the check); so do the other forms carrying it.
+    for (const host of ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::127.0.0.1]', '[64:ff9b::7f00:1]']) {
+      await expect(safeRequest(`http://${host}:${a.port}/`, base({}))).rejects.toMatchObject({
+        reason: 'refused',
+      });
+    }
     expect(a.seen).toHaveLength(0);
     const allowed = await safeRequest(`http://127.0.0.1:${a.port}/ok`, base({ allowHosts: ['127.0.0.1'] }));
     expect(allowed).toMatchObject({ status: 200, address: '127.0.0.1' });
