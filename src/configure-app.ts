@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { AGENT_OPENAPI_SCHEMAS } from './modules/agents/dto/agent-config-fields.dto';
 import { InternalConfigFastPath } from './modules/internal/internal-config.fast-path';
 import { commonError } from './shared/errors/common.errors';
 import { AllExceptionsFilter } from './shared/errors/all-exceptions.filter';
@@ -139,7 +140,7 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   }
   applyGlobalPrefix(app);
   app.useGlobalPipes(createValidationPipe());
-  const document = buildOpenApiDocument(app, settings.version);
+  const document = buildOpenApiDocument(app, settings.version, AGENT_OPENAPI_SCHEMAS);
   app.useGlobalFilters(new AllExceptionsFilter(RouteMethods.fromDocument(document)));
   app.useGlobalInterceptors(new UnreadInputInterceptor());
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { AGENT_OPENAPI_SCHEMAS } from './modules/agents/dto/agent-config-fields.dto';
 import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { packageVersion } from './shared/settings/package-version';
 import { loadSettings } from './shared/settings/settings';
@@ -19,7 +20,7 @@ async function writeOpenApi(): Promise<void> {
     abortOnError: false,
   });
   applyGlobalPrefix(app);
-  const document = buildOpenApiDocument(app, settings.version);
+  const document = buildOpenApiDocument(app, settings.version, AGENT_OPENAPI_SCHEMAS);
   const target = join(process.cwd(), 'openapi.json');
   writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
   console.log(`wrote ${target}: ${Object.keys(document.paths).length} paths`);

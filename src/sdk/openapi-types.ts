@@ -1177,34 +1177,7 @@ export interface components {
       uptime: number;
     };
     AgentSummaryDto: {
-      model:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model: (string | components['schemas']['InlineModel']) | null;
       /** @enum {string} */
       status: 'active' | 'inactive';
       id: string;
@@ -1243,34 +1216,7 @@ export interface components {
     };
     CreateAgentDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -1301,34 +1247,7 @@ export interface components {
       max_steps?: number;
     };
     AgentResponseDto: {
-      model:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model: (string | components['schemas']['InlineModel']) | null;
       /** @enum {string} */
       status: 'active' | 'inactive';
       metadata: {
@@ -1364,34 +1283,7 @@ export interface components {
     };
     ValidateAgentDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -1434,34 +1326,7 @@ export interface components {
     };
     UpdateAgentDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -1487,34 +1352,7 @@ export interface components {
     };
     PatchAgentDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -1540,34 +1378,7 @@ export interface components {
     };
     ValidateAgentChangesDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -1614,34 +1425,7 @@ export interface components {
       items: components['schemas']['AgentVersionSummaryDto'][];
     };
     AgentConfigResponseDto: {
-      model:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model: (string | components['schemas']['InlineModel']) | null;
       metadata: {
         [key: string]: unknown;
       };
@@ -1753,34 +1537,7 @@ export interface components {
     };
     TemplateAgentConfigDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -1830,34 +1587,7 @@ export interface components {
     };
     TemplateOverridesDto: {
       /** @description A model component's name, or an inline `{provider, model, …}`. */
-      model?:
-        | (
-            | string
-            | {
-                /** @enum {unknown} */
-                provider: 'openai' | 'scripted';
-                model: string;
-                base_url?: string;
-                temperature?: number;
-                max_tokens?: number;
-                timeout_ms?: number;
-                token_delay_ms?: number;
-                /** @description `scripted` only (and required there): the replies in order, a string being its content */
-                replies?: (
-                  | string
-                  | {
-                      content?: string;
-                      tool_calls?: {
-                        name: string;
-                        arguments?: Record<string, never>;
-                      }[];
-                      delay_ms?: number;
-                      error?: string;
-                    }
-                )[];
-              }
-          )
-        | null;
+      model?: (string | components['schemas']['InlineModel']) | null;
       /** @description Free-form JSON object, at most 16 KB. */
       metadata?: {
         [key: string]: unknown;
@@ -2344,6 +2074,37 @@ export interface components {
       avg_response_time: number;
       /** @description failed / finished over the last 24 hours. */
       error_rate: number;
+    };
+    /**
+     * @description An inline model, held to a model component's schema without its key (use a model component for a model that needs one); the provider must be allowed by your tier
+     * @example {
+     *       "provider": "openai",
+     *       "model": "gpt-4o-mini",
+     *       "base_url": "https://api.openai.com/v1"
+     *     }
+     */
+    InlineModel: {
+      /** @enum {unknown} */
+      provider: 'openai' | 'scripted';
+      model: string;
+      base_url?: string;
+      temperature?: number;
+      max_tokens?: number;
+      timeout_ms?: number;
+      token_delay_ms?: number;
+      /** @description `scripted` only (and required there): the replies in order, a string being its content */
+      replies?: (
+        | string
+        | {
+            content?: string;
+            tool_calls?: {
+              name: string;
+              arguments?: Record<string, never>;
+            }[];
+            delay_ms?: number;
+            error?: string;
+          }
+      )[];
     };
   };
   responses: never;

@@ -13,8 +13,15 @@ export function applyGlobalPrefix(app: INestApplication): void {
   });
 }
 
-/** The OpenAPI document: operationIds are the controller method names (unique across the app). */
-export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
+/**
+ * The OpenAPI document: operationIds are the controller method names (unique across the app).
+ * `schemas` are named schemas that are no DTO class, which properties reference by `$ref`.
+ */
+export function buildOpenApiDocument(
+  app: INestApplication,
+  version: string,
+  schemas: Record<string, object> = {},
+): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Agentry API')
     .setDescription(
@@ -29,7 +36,9 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...schemas } };
+  return document;
 }

@@ -27,8 +27,14 @@ import { IsNestedObject } from '../../../shared/http/validation';
 import { INLINE_MODEL_OPENAPI } from '../../config/component-schemas';
 
 export const MODEL_REF_SCHEMA = {
-  oneOf: [{ type: 'string', description: 'A model component name', example: 'gpt4' }, INLINE_MODEL_OPENAPI],
+  oneOf: [
+    { type: 'string', description: 'A model component name', example: 'gpt4' },
+    { $ref: '#/components/schemas/InlineModel' },
+  ],
 };
+
+/** Named schemas that are no DTO class, for the OpenAPI document. */
+export const AGENT_OPENAPI_SCHEMAS = { InlineModel: INLINE_MODEL_OPENAPI };
 
 /** Run parameters; in a partial update, `null` removes one (back to the model's default). */
 export class RunParametersDto {
