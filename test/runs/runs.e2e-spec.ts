@@ -35,6 +35,22 @@ describe('runs', () => {
         : { chunks: ['quick'] },
     );
 
+  /** An agent whose first step (a calculator call) takes 300 ms, time enough to pause it. */
+  const calculatingAgent = () =>
+    scriptedAgent(
+      ctx,
+      tenant,
+      [
+        {
+          content: 'Computing. ',
+          tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' } }],
+          delay_ms: 300,
+        },
+        'The sum is five.',
+      ],
+      { tools: ['calculator'] },
+    );
+
   const chat = (body: Record<string, unknown>) =>
     postSse(`${ctx.url}/api/v1/chat`, { Authorization: operator }, { stream: true, ...body });
 
@@ -110,15 +126,7 @@ describe('runs', () => {
   });
 
   it('pause stops at the step boundary, resume continues from the checkpoint to the same answer', async () => {
-    const replies = [
-      {
-        content: 'Computing. ',
-        tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' } }],
-        delay_ms: 300,
-      },
-      'The sum is five.',
-    ];
-    const agent = await scriptedAgent(ctx, tenant, replies, { tools: ['calculator'] });
+    const agent = await calculatingAgent();
     const straight = await ctx.http
       .post('/api/v1/chat')
       .set('Authorization', operator)
@@ -165,15 +173,7 @@ describe('runs', () => {
   });
 
   it('a paused run of an agent since deactivated or deleted is not resumed, forked or restored (409)', async () => {
-    const replies = [
-      {
-        content: 'Computing. ',
-        tool_calls: [{ name: 'calculator', arguments: { expression: '2+3' } }],
-        delay_ms: 300,
-      },
-      'The sum is five.',
-    ];
-    const agent = await scriptedAgent(ctx, tenant, replies, { tools: ['calculator'] });
+    const agent = await calculatingAgent();
     const admin = `Bearer ${tenant.token('admin')}`;
     const sse = await chat({ agent_id: agent.id, message: 'add' });
     await sse.waitFor(2);
@@ -372,15 +372,7 @@ describe('runs', () => {
   });
 
   it('a join of a paused run at its last event stays open for what a resume brings', async () => {
-    const replies = [
-      {
-        content: 'Computing. ',
-        tool_calls: [{ name: 'calculator', arguments: { expression: '1+1' } }],
-        delay_ms: 300,
-      },
-      'Two.',
-    ];
-    const agent = await scriptedAgent(ctx, tenant, replies, { tools: ['calculator'] });
+    const agent = await calculatingAgent();
     const sse = await chat({ agent_id: agent.id, message: 'add' });
     await sse.waitFor(2);
     const runId = dataOf(sse.events[0]).run_id as string;
@@ -399,7 +391,7 @@ describe('runs', () => {
     expect(joined.events[0].event).toBe('run_resumed');
     expect(Number(joined.events[0].id)).toBe(Number(lastSeen.id) + 1);
     expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
-    expect(dataOf(joined.events[joined.events.length - 1]).response).toBe('Two.');
+    expect(dataOf(joined.events[joined.events.length - 1]).response).toBe('The sum is five.');
   });
 
   it('a run stream refuses a Last-Event-ID that is no seq, in the envelope', async () => {
