@@ -26,6 +26,10 @@ describe('config lint', () => {
     expect(addressClass('http://169.254.169.254/')).toBe('link-local');
     expect(addressClass('http://metadata.google.internal/')).toBe('link-local');
     expect(addressClass('http://[fe80::1]/')).toBe('link-local');
+    // The URL writes these as [::ffff:a9fe:a9fe] and [::ffff:a00:1]: still the addresses they carry.
+    expect(addressClass('http://[::ffff:169.254.169.254]/')).toBe('link-local');
+    expect(addressClass('http://[::ffff:10.0.0.1]/')).toBe('private');
+    expect(addressClass('http://[64:ff9b::a9fe:a9fe]/')).toBe('link-local');
     expect(addressClass('http://127.0.0.1:8080/')).toBe('private');
     expect(addressClass('http://[::1]/')).toBe('private');
     expect(addressClass('http://172.20.0.1/')).toBe('private');

@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { classifyAddress } from '../../shared/net/private-address';
 import type { Finding } from '../agents/agent-rules';
 
 /** Phrases that try to make a model drop its instructions. */
@@ -77,23 +78,6 @@ export function lintText(
   return findings;
 }
 
-const LINK_LOCAL = new BlockList();
-LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
-LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['127.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['0.0.0.0', 8],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-PRIVATE.addAddress('::1', 'ipv6');
-PRIVATE.addSubnet('fc00::', 7, 'ipv6');
-
 /** `link-local` (cloud metadata and the like), `private` (loopback, RFC 1918, ULA) or null. */
 export function addressClass(url: string): 'link-local' | 'private' | null {
   let host: string;
@@ -110,14 +94,9 @@ export function addressClass(url: string): 'link-local' | 'private' | null {
     host.endsWith('.local')
   )
     return 'private';
-  const family = isIP(host);
-  if (family === 0) return null;
-  const type: 'ipv4' | 'ipv6' = family === 4 ? 'ipv4' : 'ipv6';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  const [address, kind]: [string, 'ipv4' | 'ipv6'] = mapped ? [mapped[1], 'ipv4'] : [host, type];
-  if (LINK_LOCAL.check(address, kind)) return 'link-local';
-  if (PRIVATE.check(address, kind)) return 'private';
-  return null;
+  if (isIP(host) === 0) return null;
+  const kind = classifyAddress(host);
+  return kind === 'public' ? null : kind;
 }
 
 /**

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { isPrivateAddress } from './private-address';
+import { isPrivateAddress } from '../../../shared/net/private-address';
 
 /** One resolved address of a host name, as `dns.lookup(host, {all: true})` gives them. */
 export interface ResolvedAddress {

@@ -1,4 +1,4 @@
-import { isPrivateAddress } from './private-address';
+import { classifyAddress, isPrivateAddress } from './private-address';
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -49,4 +49,15 @@ describe('isPrivateAddress', () => {
     '64:ff9b::808:808',
     '2002:808:808::1',
   ])('allows %s', (address) => expect(isPrivateAddress(address)).toBe(false));
+});
+
+describe('classifyAddress', () => {
+  it.each([
+    ['169.254.169.254', 'link-local'],
+    ['::ffff:a9fe:a9fe', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['10.0.0.1', 'private'],
+    ['::ffff:a00:1', 'private'],
+    ['8.8.8.8', 'public'],
+  ])('%s is %s', (address, kind) => expect(classifyAddress(address)).toBe(kind));
 });
