@@ -1926,7 +1926,8 @@ export interface components {
        */
       multitask?: 'reject' | 'enqueue' | 'interrupt';
       /**
-       * @description When a streaming client goes away: `continue` (default) or `cancel` the run.
+       * @description When the client goes away before the run ends (its stream closed, or it stopped waiting for
+       *     the JSON answer): `continue` (default) or `cancel` the run.
        * @enum {string}
        */
       on_disconnect?: 'continue' | 'cancel';

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
@@ -123,6 +124,34 @@ describe('runs', () => {
     sse.close();
     await waitForStatus(ctx, operator, runId, ['cancelled']);
     expect(await request.clientClosed).toBe(true);
+  });
+
+  it('on_disconnect cancel holds for a chat waiting for its JSON answer too; continue keeps it running', async () => {
+    upstream.respondWith(() => ({ chunks: LONG, hangAfter: 2 }));
+    /** Sends a non-streamed chat and gives up on it once the model has been asked; its run. */
+    const abandoned = async (onDisconnect: string) => {
+      const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+      const asked = upstream.requests.length;
+      const request = http.request(`${ctx.url}/api/v1/chat`, {
+        method: 'POST',
+        headers: { Authorization: operator, 'Content-Type': 'application/json' },
+      });
+      request.on('error', () => undefined);
+      request.end(JSON.stringify({ agent_id: agent.id, message: 'bye', on_disconnect: onDisconnect }));
+      await waitUntil(() => upstream.requests.length > asked);
+      request.destroy();
+      const runs = await ctx.http.get(`/api/v1/runs?agent_id=${agent.id}`).set('Authorization', operator);
+      return { runId: runs.body.items[0].id as string, upstream: upstream.requests[asked] };
+    };
+    const cancelled = await abandoned('cancel');
+    await waitForStatus(ctx, operator, cancelled.runId, ['cancelled']);
+    expect(await cancelled.upstream.clientClosed).toBe(true);
+
+    const kept = await abandoned('continue');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const run = await ctx.http.get(`/api/v1/runs/${kept.runId}`).set('Authorization', operator);
+    expect(run.body.status).toBe('running');
+    await ctx.http.post(`/api/v1/runs/${kept.runId}/cancel`).set('Authorization', operator).expect(200);
   });
 
   it('pause stops at the step boundary, resume continues from the checkpoint to the same answer', async () => {

@@ -57,6 +57,16 @@ export class ChatController {
         res.setHeader('X-Session-Id', run.sessionId);
         return this.opener.open(res);
       });
-    } else res.status(200).json(await this.chatService.answer(principal, dto));
+    } else {
+      // The connection closing before the answer is written is the client giving up on it.
+      const answer = await this.chatService.answer(principal, dto, (handler) => {
+        const gone = () => {
+          if (!res.writableEnded) handler();
+        };
+        if (!res.socket || res.socket.destroyed) gone();
+        else res.on('close', gone);
+      });
+      res.status(200).json(answer);
+    }
   }
 }

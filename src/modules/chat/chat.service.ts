@@ -30,8 +30,14 @@ export class ChatService {
     await following;
   }
 
-  async answer(principal: TenantPrincipal, dto: ChatRequestDto): Promise<ChatResponseDto> {
+  /** Waits for the run's end and answers it; `onClientGone` is how this learns its client left. */
+  async answer(
+    principal: TenantPrincipal,
+    dto: ChatRequestDto,
+    onClientGone: (handler: () => void) => void = () => undefined,
+  ): Promise<ChatResponseDto> {
     const created = await this.runs.create(principal, this.toNewRun(dto));
+    onClientGone(() => this.runs.clientGone(created));
     const run = await this.runs.waitForEnd(principal.tenant.id, created.id);
     const detail = [{ code: run.status, message: run.error ?? `the run is ${run.status}`, run_id: run.id }];
     if (run.status === 'failed')

@@ -331,19 +331,25 @@ export class RunsService {
 
   /** Follows a run just created here from its first event (the chat stream); attaches before it returns. */
   follow(tenantId: string, run: RunEntity, sse: SseStream): Promise<void> {
-    if (run.onDisconnect === 'cancel') {
-      sse.onClose(() => {
-        // The client did not go away: this instance ended the stream (shutting down, credentials).
-        if (sse.closedByServer) return;
-        void this.runs
-          .findById(tenantId, run.id)
-          .then((current) =>
-            current && !TERMINAL_STATUSES.includes(current.status) ? this.cancelRun(current) : null,
-          )
-          .catch(() => undefined);
-      });
-    }
+    sse.onClose(() => {
+      // The client did not go away: this instance ended the stream (shutting down, credentials).
+      if (!sse.closedByServer) this.clientGone(run);
+    });
     return this.streams.follow(tenantId, run.id, 0, sse, true);
+  }
+
+  /**
+   * The client of a chat went away before its answer (its stream closed, or it stopped waiting for
+   * the JSON one): a run started with `on_disconnect: cancel` is cancelled, if it has not ended.
+   */
+  clientGone(run: RunEntity): void {
+    if (run.onDisconnect !== 'cancel') return;
+    void this.runs
+      .findById(run.tenantId, run.id)
+      .then((current) =>
+        current && !TERMINAL_STATUSES.includes(current.status) ? this.cancelRun(current) : null,
+      )
+      .catch(() => undefined);
   }
 
   /** Waits for the run to end (completed, failed, cancelled, or stopped: paused, interrupted). */

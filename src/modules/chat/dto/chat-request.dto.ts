@@ -69,7 +69,10 @@ export class ChatRequestDto {
   @IsIn(MULTITASK_MODES)
   multitask?: (typeof MULTITASK_MODES)[number];
 
-  /** When a streaming client goes away: `continue` (default) or `cancel` the run. */
+  /**
+   * When the client goes away before the run ends (its stream closed, or it stopped waiting for
+   * the JSON answer): `continue` (default) or `cancel` the run.
+   */
   @IsOptional()
   @IsIn(ON_DISCONNECT_MODES)
   on_disconnect?: (typeof ON_DISCONNECT_MODES)[number];
