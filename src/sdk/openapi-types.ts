@@ -1894,10 +1894,10 @@ export interface components {
       checkpoints: components['schemas']['CheckpointSummaryDto'][];
     };
     CreateCheckpointDto: {
+      /** @description Free tags, each once (the same rule as an agent's). */
+      tags?: string[] | null;
       /** @description What this checkpoint marks. */
       description?: string;
-      /** @description Free tags. */
-      tags?: string[];
     };
     ChatResponseDto: {
       run_id: string;

@@ -107,6 +107,13 @@ describe('checkpoints', () => {
       400,
       'VALIDATION_FAILED',
     );
+    const twice = await ctx.http
+      .post(`/api/v1/runs/${runId}/checkpoints`)
+      .set('Authorization', operator)
+      .send({ tags: ['demo', 'demo'] });
+    expect(expectError(twice, 400, 'VALIDATION_FAILED').details).toEqual([
+      expect.objectContaining({ field: 'tags', code: 'arrayUnique' }),
+    ]);
   });
 
   it('fork with another system prompt: a new run with parent links and a different answer', async () => {

@@ -1,5 +1,5 @@
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsStorableText } from '../../agents/agent-validators';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsStorableText, IsTagList } from '../../agents/agent-validators';
 
 /** `POST /runs/:id/checkpoints`: a named checkpoint of the run's latest state. */
 export class CreateCheckpointDto {
@@ -10,11 +10,7 @@ export class CreateCheckpointDto {
   @IsStorableText()
   description?: string;
 
-  /** Free tags. */
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { each: true })
-  tags?: string[];
+  /** Free tags, each once (the same rule as an agent's). */
+  @IsTagList()
+  tags?: string[] | null;
 }
