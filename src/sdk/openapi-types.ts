@@ -1288,9 +1288,10 @@ export interface components {
       metadata?: {
         [key: string]: unknown;
       } | null;
+      /** @description Checked as on create: up to 20 distinct tags. */
+      tags?: string[] | null;
       /** @description When given, also checked for being free in your tenant. */
       name?: string;
-      tags?: string[] | null;
       /** @description What the agent is for. */
       description?: string | null;
       /** @description The system prompt; its length is capped by your tier (`max_prompt_length`). */

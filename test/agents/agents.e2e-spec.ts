@@ -764,6 +764,16 @@ describe('agents', () => {
       );
       const fine = await api().post('/api/v1/agents/validate').set('Authorization', editor).send(agentBody());
       expect(fine.body).toEqual({ valid: true, findings: [] });
+      // Its input follows the rules of a create: tags a create refuses are refused here too.
+      for (const tags of [['dup', 'dup'], ['has space']]) {
+        const refused = await api()
+          .post('/api/v1/agents/validate')
+          .set('Authorization', editor)
+          .send(agentBody({ tags }));
+        expect(expectError(refused, 400, 'VALIDATION_FAILED').details).toEqual([
+          expect.objectContaining({ field: 'tags' }),
+        ]);
+      }
       expect(await rowCounts(ctx)).toEqual(before);
     });
 

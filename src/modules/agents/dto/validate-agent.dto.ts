@@ -1,5 +1,5 @@
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
-import { NAME_PATTERN, NAME_RULE, IsStorableText } from '../agent-validators';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsTagList, NAME_PATTERN, NAME_RULE } from '../agent-validators';
 import { AgentConfigFieldsDto } from './agent-config-fields.dto';
 
 /** `POST /agents/validate`: a would-be new agent; nothing is saved. */
@@ -10,10 +10,7 @@ export class ValidateAgentDto extends AgentConfigFieldsDto {
   @Matches(NAME_PATTERN, { message: `name must be ${NAME_RULE}` })
   name?: string;
 
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @IsStorableText({ each: true })
+  /** Checked as on create: up to 20 distinct tags. */
+  @IsTagList()
   tags?: string[] | null;
 }
