@@ -67,24 +67,33 @@ export class SseOpener implements OnModuleDestroy {
     // A slow round (the database away) is not overlapped by the next.
     if (this.checking) return;
     this.checking = true;
+    // Streams of one key or one tenant share a check per round: two hundred chats of a key whose
+    // cache entry lapsed cost one read, not two hundred at once.
+    const round = new Map<string, Promise<string | null>>();
     try {
-      await Promise.all([...this.watched].map((watched) => this.check(watched)));
+      await Promise.all([...this.watched].map((watched) => this.check(watched, round)));
     } finally {
       this.checking = false;
     }
   }
 
-  private async check({ sse, principal, key }: Watched): Promise<void> {
-    const reason = await this.refusal(principal, key).catch((error: Error) => {
-      this.logger.warn({ err: error.message }, 'stream credentials not checked; the stream stays open');
-      return null;
-    });
+  private async check({ sse, principal, key }: Watched, round: Map<string, Promise<string | null>>) {
+    const expired = principal.expiresAt !== undefined && principal.expiresAt <= Date.now();
+    const shared = `${key ?? ''}|${principal.tenant?.id ?? ''}`;
+    let pending = round.get(shared);
+    if (!pending) {
+      pending = this.refusal(principal, key).catch((error: Error) => {
+        this.logger.warn({ err: error.message }, 'stream credentials not checked; the stream stays open');
+        return null;
+      });
+      round.set(shared, pending);
+    }
+    const reason = expired ? 'credentials expired' : await pending;
     if (reason) sse.end(reason);
   }
 
-  /** Why the credentials no longer hold, or null while they do. */
+  /** Why the key or the tenant no longer hold, or null while they do. */
   private async refusal(principal: Principal, key: string | undefined): Promise<string | null> {
-    if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) return 'credentials expired';
     if (key !== undefined && !(await this.apiKeys.authenticate(key))) return 'API key revoked';
     if (principal.tenant) {
       const tenant = await this.tenants.resolve(principal.tenant.id);
