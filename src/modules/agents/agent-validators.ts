@@ -97,22 +97,17 @@ export function IsJsonObject(maxBytes = METADATA_MAX_BYTES, options?: Validation
  */
 export function IsModelRef(options?: ValidationOptions): PropertyDecorator {
   const shape = `a model component name (${NAME_RULE}) or an object {provider, model, …} of at most ${INLINE_MODEL_MAX_BYTES} bytes`;
-  const inlineProblems = (value: unknown): string[] =>
-    isPlainObject(value) && isStorableJson(value) && jsonBytes(value) <= INLINE_MODEL_MAX_BYTES
-      ? inlineModelProblems(value)
-      : [];
+  // An object that fits (storable, small enough) is then held to the model schema.
+  const fits = (value: unknown): value is Record<string, unknown> =>
+    isPlainObject(value) && isStorableJson(value) && jsonBytes(value) <= INLINE_MODEL_MAX_BYTES;
+  const inlineProblems = (value: unknown): string[] => (fits(value) ? inlineModelProblems(value) : []);
   return ValidateBy(
     {
       name: 'isModelRef',
       validator: {
         validate: (value: unknown) => {
           if (typeof value === 'string') return NAME_PATTERN.test(value);
-          if (!isPlainObject(value)) return false;
-          return (
-            isStorableJson(value) &&
-            jsonBytes(value) <= INLINE_MODEL_MAX_BYTES &&
-            inlineModelProblems(value).length === 0
-          );
+          return fits(value) && inlineModelProblems(value).length === 0;
         },
         defaultMessage: buildMessage((each, args) => {
           const problems = inlineProblems(args?.value);

@@ -632,8 +632,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       const id = execution.settled
         ? execution.next
         : await this.runs.claimNextQueued(run.tenantId, run.sessionId, this.instanceId);
-      const next = id ? await this.runs.findById(run.tenantId, id) : null;
-      if (next) this.start(next, await this.initialState(next));
+      if (id) await this.startClaimed(run.tenantId, id);
     } catch (error) {
       this.logger.warn(
         { err: (error as Error).message, runId: run.id },
@@ -651,14 +650,16 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     const sessions = await this.runs.orphanedQueues(this.settings.runs.heartbeatMs, ORPHANED_QUEUES_PER_TICK);
     for (const { tenantId, sessionId } of sessions) {
       const id = await this.runs.claimNextQueued(tenantId, sessionId, this.instanceId);
-      const next = id ? await this.runs.findById(tenantId, id) : null;
-      if (!next) continue;
-      this.logger.warn(
-        { runId: next.id },
-        'queued run started: its session had no running run to hand it on',
-      );
-      this.start(next, await this.initialState(next));
+      if (!id) continue;
+      this.logger.warn({ runId: id }, 'queued run started: its session had no running run to hand it on');
+      await this.startClaimed(tenantId, id);
     }
+  }
+
+  /** Starts a queued run this instance has just claimed, from its session's conversation. */
+  private async startClaimed(tenantId: string, id: string): Promise<void> {
+    const next = await this.runs.findById(tenantId, id);
+    if (next) this.start(next, await this.initialState(next));
   }
 
   /** Heartbeat our runs (reading back stored intents), then sweep the runs of dead instances. */

@@ -26,7 +26,16 @@ export function IsNestedObject(type: () => new () => object): PropertyDecorator 
 }
 
 /** A date, or a date-time with its seconds, fraction and offset optional (no offset: UTC). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_8601 =
+  /^\d{4}-\d{2}-\d{2}(?<time>T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(?<offset>Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** The Date an ISO 8601 text names, or the value unchanged when it is none. */
+function isoDate(value: unknown): unknown {
+  const match = typeof value === 'string' ? ISO_8601.exec(value) : null;
+  if (!match) return value;
+  const { time, offset } = match.groups ?? {};
+  return new Date(time && !offset ? `${value as string}Z` : (value as string));
+}
 
 /**
  * A field holding an ISO 8601 date or date-time, handed on as a Date. Anything else is refused
@@ -35,13 +44,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  */
 export function IsIsoDateTime(): PropertyDecorator {
   return applyDecorators(
-    Transform(
-      ({ value }: { value: unknown }) =>
-        typeof value === 'string' && ISO_8601.test(value)
-          ? new Date(/T.*(Z|[+-]\d{2}:?\d{2})$|^[^T]*$/.test(value) ? value : `${value}Z`)
-          : value,
-      { toClassOnly: true },
-    ),
+    Transform(({ value }: { value: unknown }) => isoDate(value), { toClassOnly: true }),
     IsDate({ message: '$property must be an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z' }),
   );
 }
