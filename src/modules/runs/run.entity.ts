@@ -35,6 +35,9 @@ export interface RunMetrics {
 // A tenant's active runs, counted by every admission: only they are in it, so the count costs the
 // same after a million finished runs as after ten.
 @Index('IDX_runs_active', ['tenantId'], { where: `status IN ('queued', 'running')` })
+// `GET /runs?agent_id=` and `?user_id=`: their page and their total read only the matching runs.
+@Index('IDX_runs_agent_created', ['tenantId', 'agentId', 'createdAt'])
+@Index('IDX_runs_user_created', ['tenantId', 'userId', 'createdAt'], { where: 'user_id IS NOT NULL' })
 export class RunEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
