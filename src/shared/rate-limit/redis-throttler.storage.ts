@@ -38,9 +38,13 @@ type WithIncrement = Redis & {
   ): Promise<[number, number, number, number]>;
 };
 
-/** This instance's view of one counter: the count Redis last answered, and hits not yet sent. */
+/**
+ * This instance's view of one counter: the count Redis last answered, hits sent and not yet
+ * answered, and hits not yet sent.
+ */
 interface Window {
   hits: number;
+  sending: number;
   unsent: number;
   resetAt: number;
   ttl: number;
@@ -88,12 +92,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       !known.blocked &&
       now < known.resetAt &&
       known.limit === limit &&
-      known.hits + known.unsent + 1 <= limit / 2
+      known.hits + known.sending + known.unsent + 1 <= limit / 2
     ) {
       known.unsent++;
       this.scheduleFlush(base, known);
       return {
-        totalHits: known.hits + known.unsent,
+        totalHits: known.hits + known.sending + known.unsent,
         timeToExpire: Math.ceil((known.resetAt - now) / 1000),
         isBlocked: false,
         timeToBlockExpire: 0,
@@ -117,7 +121,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     }
   }
 
-  /** Adds hits to a counter in Redis and keeps what it answers as this instance's view. */
+  /**
+   * Adds hits to a counter in Redis and keeps what it answers as this instance's view. Until the
+   * answer comes, the hits count as sending, so the requests of that moment are not let through
+   * here against a count that does not hold them yet.
+   */
   private async send(
     base: string,
     ttl: number,
@@ -125,12 +133,19 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     add: number,
   ): Promise<[number, number, number, number]> {
-    const answer = await this.redis.agentryThrottle(base, `${base}:block`, ttl, limit, blockDuration, add);
+    const sentWith = this.windows.get(base);
+    if (sentWith) sentWith.sending += add;
+    let answer: [number, number, number, number];
+    try {
+      answer = await this.redis.agentryThrottle(base, `${base}:block`, ttl, limit, blockDuration, add);
+    } finally {
+      if (sentWith) sentWith.sending -= add;
+    }
     const [hits, msLeft, blocked] = answer;
     let window = this.windows.get(base);
     if (!window) {
       if (this.windows.size >= MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
-      window = { hits, unsent: 0, resetAt: 0, ttl, limit, blockDuration, blocked: false };
+      window = { hits, sending: 0, unsent: 0, resetAt: 0, ttl, limit, blockDuration, blocked: false };
       this.windows.set(base, window);
     }
     Object.assign(window, {
