@@ -1023,7 +1023,10 @@ export interface components {
       requests_per_minute?: number | null;
     };
     CreateTenantDto: {
-      /** @description Unique, lowercase, never changes: letters, digits and inner hyphens, 1 to 63 characters. */
+      /**
+       * @description Unique, lowercase, never changes: letters, digits and inner hyphens, 1 to 63 characters. Not
+       *     shaped like a UUID: a token's tenant claim is read as an id when it has that shape.
+       */
       slug: string;
       /** @description Display name. */
       name: string;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { agentBody, createAgent } from '../factories/agent.factory';
 import { createTenant, seedTools, TestTenant } from '../factories/tenant.factory';
@@ -110,6 +110,9 @@ describe('agents', () => {
       };
       await bad(agentBody({ colour: 'red' }), 'colour');
       await bad(agentBody({ name: 'has space' }), 'name');
+      // Routes take an agent's id or name; a name shaped like an id could never be read by name.
+      await bad(agentBody({ name: randomUUID() }), 'name');
+      await bad(agentBody({ name: randomUUID().toUpperCase() }), 'name');
       await bad(agentBody({ name: undefined }), 'name');
       await bad(agentBody({ config: { temperature: 2.5 } }), 'config.temperature');
       await bad(agentBody({ config: { max_steps: 51 } }), 'config.max_steps');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { TIER_LIMITS } from '../../src/modules/tenants/tiers';
 import { createApiKey, createTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
@@ -128,6 +128,22 @@ describe('tenants (platform operators)', () => {
         'limits.allowed_model_providers',
       ]),
     );
+  });
+
+  it("refuses a slug shaped like a UUID: a token's tenant claim of that shape names a tenant by id", async () => {
+    const other = await ctx.http
+      .post('/api/v1/tenants')
+      .set(operator)
+      .send({ slug: slug('victim'), name: 'Victim' });
+    expect(other.status).toBe(201);
+    for (const candidate of [other.body.id as string, randomUUID()]) {
+      const error = expectError(
+        await ctx.http.post('/api/v1/tenants').set(operator).send({ slug: candidate, name: 'Impostor' }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(error.details).toEqual([expect.objectContaining({ field: 'slug', code: 'matches' })]);
+    }
   });
 
   it('refuses limits given as an array (once stored as {"0": {…}}), on create and on update', async () => {

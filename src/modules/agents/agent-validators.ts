@@ -13,10 +13,14 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { inlineModelProblems } from '../config/component-schemas';
+import { UUID_SHAPE } from '../../shared/http/uuid-param';
 
 /** Component and agent names: letters, digits, `_`, `.`, `-`; they appear in URLs. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export const NAME_RULE = '1-100 letters, digits, "_", "." or "-", starting with a letter or digit';
+/** Routes take an agent by id or name, so an agent's name never has the shape of a UUID. */
+export const AGENT_NAME_PATTERN = new RegExp(`(?!${UUID_SHAPE.source})${NAME_PATTERN.source}`, 'i');
+export const AGENT_NAME_RULE = `${NAME_RULE}, and not shaped like a UUID`;
 /** Tags and label names: lowercase-friendly tokens. */
 export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 export const LABEL_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;

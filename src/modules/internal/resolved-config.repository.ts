@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AgentConfig } from '../agents/agent-config';
+import { UUID_SHAPE } from '../../shared/http/uuid-param';
 
 export interface AgentHead {
   id: string;
@@ -25,8 +26,6 @@ export interface StoredComponent {
   config: Record<string, unknown>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The read side of agent configurations for execution services: plain SQL over the agents tables,
  * every query filtered by tenant. Only active, undeleted agents exist here.
@@ -36,7 +35,7 @@ export class ResolvedConfigRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async findActiveAgent(tenantId: string, idOrName: string): Promise<AgentHead | null> {
-    const byId = UUID.test(idOrName);
+    const byId = UUID_SHAPE.test(idOrName);
     const rows = (await this.dataSource.query(
       `SELECT a.id, a.name, a.current_version,
               COALESCE((SELECT jsonb_object_agg(l.label, l.version) FROM agent_labels l WHERE l.agent_id = a.id), '{}'::jsonb) AS labels

@@ -4,6 +4,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
 import type { RunEvent } from './run-events.repository';
 import { RunEntity, RunMetrics, RunStatus } from './run.entity';
+import { UUID_SHAPE } from '../../shared/http/uuid-param';
 
 export interface RunFilters {
   agent_id?: string;
@@ -60,8 +61,6 @@ interface AdmissionRow {
   updated_at?: string;
   heartbeat_at?: string | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A finished step: its row, and the checkpoint and run metrics after it (see `recordStep`). */
 export interface StepRecord {
@@ -339,7 +338,7 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
   /** The agent's status by id or name, or null when it does not exist (deleted counts as absent). */
   async agentStatus(tenantId: string, idOrName: string): Promise<{ id: string; status: string } | null> {
     const rows = (await this.dataSource.query(
-      `SELECT id, status FROM agents WHERE tenant_id = $1 AND deleted_at IS NULL AND ${UUID.test(idOrName) ? 'id' : 'name'} = $2`,
+      `SELECT id, status FROM agents WHERE tenant_id = $1 AND deleted_at IS NULL AND ${UUID_SHAPE.test(idOrName) ? 'id' : 'name'} = $2`,
       [tenantId, idOrName],
     )) as Array<{ id: string; status: string }>;
     return rows[0] ?? null;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { TenantEntity } from './tenant.entity';
+import { UUID_SHAPE } from '../../shared/http/uuid-param';
 
 export interface TenantFilter {
   active?: boolean;
@@ -8,8 +9,6 @@ export interface TenantFilter {
   limit: number;
   offset: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Tenants are the scope itself, so this repository is not tenant-scoped: its callers are platform
@@ -28,7 +27,7 @@ export class TenantsRepository {
   }
 
   findByIdOrSlug(idOrSlug: string): Promise<TenantEntity | null> {
-    return this.repo().findOne({ where: UUID.test(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug } });
+    return this.repo().findOne({ where: UUID_SHAPE.test(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug } });
   }
 
   findBySlug(slug: string, manager?: EntityManager): Promise<TenantEntity | null> {

@@ -1,12 +1,12 @@
 import { IsString, Matches } from 'class-validator';
-import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../agent-validators';
+import { IsChangeNote, IsTagList, AGENT_NAME_PATTERN, AGENT_NAME_RULE } from '../agent-validators';
 import { AgentConfigFieldsDto } from './agent-config-fields.dto';
 
 /** A whole agent: `POST /agents` and `PUT /agents/:id` (fields left out are reset to none). */
 export class CreateAgentDto extends AgentConfigFieldsDto {
   /** Unique within your tenant: 1-100 letters, digits, `_`, `.` or `-`. */
   @IsString()
-  @Matches(NAME_PATTERN, { message: `name must be ${NAME_RULE}` })
+  @Matches(AGENT_NAME_PATTERN, { message: `name must be ${AGENT_NAME_RULE}` })
   name: string;
 
   /** Labels for finding agents (`?tag=`); not versioned. */

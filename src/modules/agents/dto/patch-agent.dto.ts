@@ -1,5 +1,5 @@
 import { IsString, Matches, ValidateIf } from 'class-validator';
-import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../agent-validators';
+import { IsChangeNote, IsTagList, AGENT_NAME_PATTERN, AGENT_NAME_RULE } from '../agent-validators';
 import { AgentConfigFieldsDto } from './agent-config-fields.dto';
 
 /**
@@ -10,7 +10,7 @@ export class PatchAgentDto extends AgentConfigFieldsDto {
   /** New name, unique within your tenant; cannot be cleared. */
   @ValidateIf((dto: PatchAgentDto) => dto.name !== undefined)
   @IsString()
-  @Matches(NAME_PATTERN, { message: `name must be ${NAME_RULE}` })
+  @Matches(AGENT_NAME_PATTERN, { message: `name must be ${AGENT_NAME_RULE}` })
   name?: string;
 
   /** Replaces all tags; `null` clears them. */

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { IsChangeNote, IsTagList, NAME_PATTERN, NAME_RULE } from '../../agents/agent-validators';
+import { IsChangeNote, IsTagList, AGENT_NAME_PATTERN, AGENT_NAME_RULE } from '../../agents/agent-validators';
 import { AgentConfigFieldsDto } from '../../agents/dto/agent-config-fields.dto';
 import { IsNestedObject } from '../../../shared/http/validation';
 
@@ -9,7 +9,7 @@ export class TemplateOverridesDto extends AgentConfigFieldsDto {}
 export class InstantiateTemplateDto {
   /** The new agent's name, unique within your tenant. */
   @IsString()
-  @Matches(NAME_PATTERN, { message: `name must be ${NAME_RULE}` })
+  @Matches(AGENT_NAME_PATTERN, { message: `name must be ${AGENT_NAME_RULE}` })
   name: string;
 
   /** The new agent's tags; the template's when omitted. */
