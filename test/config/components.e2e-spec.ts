@@ -150,6 +150,14 @@ describe('Component configs', () => {
         '/config/parameters',
       ],
       [{ type: 'gadget' }, 'COMPONENT_TYPE_INVALID', '/config/type'],
+      // Names of Object's own members are no types either.
+      ...['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty'].map(
+        (type): [Record<string, unknown>, string, string] => [
+          { type },
+          'COMPONENT_TYPE_INVALID',
+          '/config/type',
+        ],
+      ),
     ];
     for (const [config, code, path] of cases) {
       const res = await ctx.http.put('/api/v1/config/broken').set(as('editor')).send({ config });

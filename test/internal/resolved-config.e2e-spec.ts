@@ -99,6 +99,8 @@ describe('resolved configurations on /internal/v1', () => {
     expect(v2.body.config.system_prompt).toBe('v2 prompt');
 
     expectError(await read(a, '/internal/v1/agents/sales/config?label=staging'), 404, 'LABEL_NOT_FOUND');
+    // A label named like a member of every object is a label like any other.
+    expectError(await read(a, '/internal/v1/agents/sales/config?label=constructor'), 404, 'LABEL_NOT_FOUND');
     expectError(await read(a, '/internal/v1/agents/sales/config?version=9'), 404, 'VERSION_NOT_FOUND');
     expectError(await read(a, '/internal/v1/agents/nobody/config'), 404, 'AGENT_NOT_FOUND');
     expectError(

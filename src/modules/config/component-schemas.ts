@@ -182,7 +182,7 @@ function reportedErrors(validate: ReturnType<Ajv['compile']>): ErrorObject[] {
 /** Schema findings of a component config as PUT (errors); a tool's `parameters` compiled with ajv. */
 export function checkComponentSchema(config: Record<string, unknown>): Finding[] {
   const type = config.type as ComponentType;
-  const validate = validators[type];
+  const validate = Object.hasOwn(validators, type) ? validators[type] : undefined;
   if (!validate) {
     return [
       {

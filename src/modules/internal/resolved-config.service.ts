@@ -72,7 +72,7 @@ export class ResolvedConfigService {
     if (!agent) throw internalError('AGENT_NOT_FOUND', `No active agent ${idOrName}`);
     let version = query.version ?? agent.currentVersion;
     if (label && label !== 'latest') {
-      if (agent.labels[label] === undefined)
+      if (!Object.hasOwn(agent.labels, label))
         throw internalError('LABEL_NOT_FOUND', `Agent ${agent.name} has no label ${label}`);
       version = agent.labels[label];
     }

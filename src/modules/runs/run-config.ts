@@ -128,11 +128,16 @@ function toModelSpec(value: unknown): ModelSpec | null {
   };
 }
 
+/** The built-in tool of that name; names of Object's own members (`constructor`…) are none. */
+function builtinTool(name: string): ToolSpec | undefined {
+  return Object.hasOwn(BUILTIN_TOOLS, name) ? BUILTIN_TOOLS[name] : undefined;
+}
+
 function toRunner(name: string, value: unknown): ToolRunnerSpec | null {
-  if (typeof value === 'string') return BUILTIN_TOOLS[value] ? { type: 'builtin', name: value } : null;
-  if (!isObject(value)) return BUILTIN_TOOLS[name] ? { type: 'builtin', name } : null;
+  if (typeof value === 'string') return builtinTool(value) ? { type: 'builtin', name: value } : null;
+  if (!isObject(value)) return builtinTool(name) ? { type: 'builtin', name } : null;
   const builtin = str(value.builtin) ?? (value.type === 'builtin' ? (str(value.name) ?? name) : undefined);
-  if (builtin) return BUILTIN_TOOLS[builtin] ? { type: 'builtin', name: builtin } : null;
+  if (builtin) return builtinTool(builtin) ? { type: 'builtin', name: builtin } : null;
   const http = isObject(value.http) ? value.http : value;
   const url = str(http.url);
   if (!url) return null;
@@ -171,11 +176,11 @@ function toRetrievalSpec(knowledge: unknown): RetrievalSpec | null {
 }
 
 function toToolSpec(value: unknown): ToolSpec | null {
-  if (typeof value === 'string') return BUILTIN_TOOLS[value] ?? null;
+  if (typeof value === 'string') return builtinTool(value) ?? null;
   if (!isObject(value) || typeof value.name !== 'string') return null;
   const runner = toRunner(value.name, value.runner ?? value.builtin ?? value.http ?? value);
   if (!runner) return null;
-  const builtin = runner.type === 'builtin' ? BUILTIN_TOOLS[runner.name] : undefined;
+  const builtin = runner.type === 'builtin' ? builtinTool(runner.name) : undefined;
   return {
     name: value.name,
     description: str(value.description) ?? builtin?.description ?? value.name,
