@@ -61,6 +61,15 @@ describe('applyMergePatch (RFC 7396)', () => {
     expect(applyMergePatch({ e: null }, { a: 1 })).toEqual({ e: null, a: 1 });
   });
 
+  it('keeps keys named like Object members as data', () => {
+    const patch = JSON.parse('{"__proto__": {"x": 1}, "constructor": {"y": 2}}') as Record<string, unknown>;
+    const added = applyMergePatch({ a: 1 }, patch) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(added)).toBe(Object.prototype);
+    expect(JSON.stringify(added)).toBe('{"a":1,"__proto__":{"x":1},"constructor":{"y":2}}');
+    const merged = applyMergePatch(JSON.parse('{"__proto__": {"w": 0}}'), patch);
+    expect(JSON.stringify(merged)).toBe('{"__proto__":{"w":0,"x":1},"constructor":{"y":2}}');
+  });
+
   it('leaves the target untouched', () => {
     const target = { a: { b: 1 } };
     applyMergePatch(target, { a: { b: 2 } });

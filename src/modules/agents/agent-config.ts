@@ -103,7 +103,16 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if (value === null) delete result[key];
-    else result[key] = applyMergePatch(result[key], value);
+    else {
+      // Defined, not assigned: a JSON key `__proto__` is data, and assigning it would set the prototype.
+      const merged = applyMergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value);
+      Object.defineProperty(result, key, {
+        value: merged,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
   }
   return result;
 }
