@@ -115,11 +115,10 @@ export class ConfigSync {
       } catch (error) {
         if (this.abort.signal.aborted) return;
         if (error instanceof HttpError && error.status === 410) {
-          // The server no longer keeps changes that far back: start over from a full pull.
+          // The server no longer keeps changes that far back: start over from a full pull, and
+          // reconnect after the usual pause, so a refusal that repeats is not a busy loop.
           await this.pullAll().catch((pullError: Error) => this.report(pullError));
-          continue;
-        }
-        this.report(error);
+        } else this.report(error);
       }
       await this.sleep(delay);
       delay = Math.min(delay * 2, max);

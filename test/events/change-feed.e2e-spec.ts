@@ -211,4 +211,43 @@ describe('change feed: relay, internal reads and streams', () => {
     const ok = await internal(`/internal/v1/changes?after=${ids[1]}`);
     expect(ok.body.items.map((i: { id: number }) => i.id)).toEqual([ids[2]]);
   });
+
+  it("gives a version to resume from that is never refused, when other tenants' changes were pruned past its latest", async () => {
+    const quiet = await createTenant(ctx);
+    const busy = await createTenant(ctx);
+    const quietKey = (await createApiKey(ctx, quiet, 'service')).key;
+    const [kept] = await commitChanges(ctx, quiet.id, 1);
+    const pruned = await commitChanges(ctx, busy.id, 2);
+    const db = ctx.app.get(DataSource);
+    await eventually(
+      async () =>
+        (
+          (await db.query('SELECT count(*)::int AS n FROM change_events WHERE published_at IS NULL')) as [
+            { n: number },
+          ]
+        )[0].n === 0,
+      'all published',
+    );
+    // Only the busy tenant's changes age past retention: the global pruned mark passes the quiet
+    // tenant's latest change, which is still kept.
+    await db.query(
+      "UPDATE change_events SET created_at = now() - interval '400 hours' WHERE tenant_id = $1",
+      [busy.id],
+    );
+    expect(await ctx.app.get(OutboxRelay).prune()).toBeGreaterThanOrEqual(2);
+
+    const version = await internal('/internal/v1/config/version', quietKey);
+    expect(version.body.version).toBeGreaterThanOrEqual(pruned[1]);
+    const snapshot = await internal('/internal/v1/config/all', quietKey);
+    expect(snapshot.body.version).toBe(version.body.version);
+    const resumed = await internal(`/internal/v1/changes?after=${snapshot.body.version}`, quietKey);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.items).toEqual([]);
+    // What the tenant changes next comes after that version.
+    const [next] = await commitChanges(ctx, quiet.id, 1);
+    expect(next).toBeGreaterThan(snapshot.body.version);
+    const after = await internal(`/internal/v1/changes?after=${snapshot.body.version}`, quietKey);
+    expect(after.body.items.map((i: { id: number }) => i.id)).toEqual([next]);
+    expect(kept).toBeLessThan(pruned[0]);
+  });
 });

@@ -62,9 +62,14 @@ export class ChangeFeedService implements OnModuleDestroy {
     return { items, next_after: items.length ? items[items.length - 1].id : after };
   }
 
+  /**
+   * The tenant's position in the change sequence: its latest change, or the pruned mark when that is
+   * higher. Ids are global, so other tenants' changes may be pruned past this tenant's latest; the
+   * tenant has no change between the two, and resuming from the higher one is never refused.
+   */
   async version(tenantId: string): Promise<ConfigVersionResponseDto> {
-    const latest = await this.changes.latest(tenantId);
-    return { version: latest?.id ?? 0, updated_at: latest?.at.toISOString() ?? null };
+    const [latest, pruned] = await Promise.all([this.changes.latest(tenantId), this.changes.prunedThrough()]);
+    return { version: Math.max(latest?.id ?? 0, pruned), updated_at: latest?.at.toISOString() ?? null };
   }
 
   /** 410 when events after `after` may already have been pruned: the consumer must re-pull. */
