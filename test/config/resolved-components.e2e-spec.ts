@@ -102,6 +102,32 @@ describe('resolved configs expand components', () => {
     expect(ctx.logs.text).not.toContain('header-secret-for-tools');
   });
 
+  it("keeps the tenant's data shaped like a sealed secret as it is, in every view", async () => {
+    const lookalike = { $secret: 'v1:made-up', last4: 'WXYZ' };
+    const parameters = {
+      type: 'object',
+      properties: { token: { type: 'object', default: lookalike } },
+    };
+    await putComponent(ctx, tenant, 'lookalike', componentConfigs.httpTool({ parameters }));
+    const own = await createAgent(ctx, tenant, { tools: ['lookalike'] });
+    const component = await ctx.http
+      .get('/api/v1/config/lookalike')
+      .set('Authorization', `Bearer ${tenant.token('viewer')}`);
+    expect(component.status).toBe(200);
+    expect(component.body.config.parameters).toEqual(parameters);
+    for (const key of [maskedKey, secretKey]) {
+      const one = await ctx.http.get(`/internal/v1/agents/${own.id}/config`).set('X-API-Key', key);
+      expect(one.status).toBe(200);
+      expect(one.body.config.tools[0].parameters).toEqual(parameters);
+      const all = await ctx.http.get('/internal/v1/config/all').set('X-API-Key', key);
+      expect(all.status).toBe(200);
+      const listed = (
+        all.body.agents as Array<{ agent_id: string; config: { tools: Array<{ parameters: unknown }> } }>
+      ).find((entry) => entry.agent_id === own.id);
+      expect(listed?.config.tools[0].parameters).toEqual(parameters);
+    }
+  });
+
   it('a disabled component is not expanded: it stays a name, out of service', async () => {
     await putComponent(ctx, tenant, 'session_memory', componentConfigs.memory(), { enabled: false });
     const off = await read(maskedKey);

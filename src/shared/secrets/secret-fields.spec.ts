@@ -55,4 +55,28 @@ describe('secret fields', () => {
       '/config/api_key',
     ]);
   });
+
+  it("leaves data shaped like a sealed secret outside the secret slots as the tenant's data", () => {
+    const lookalike = { $secret: 'v1:not-a-secret', last4: 'abcd' };
+    const tool = {
+      type: 'tool',
+      parameters: { type: 'object', properties: { token: { type: 'object', default: lookalike } } },
+      http: { url: 'https://x', headers: { Authorization: { secret: 'Bearer token-1234' } } },
+    };
+    const { stored } = sealSecrets(tool, null, box);
+    expect(maskSecrets(stored).parameters).toEqual(tool.parameters);
+    expect(revealSecrets(stored, box).parameters).toEqual(tool.parameters);
+    expect(revealSecrets(stored, box).http).toEqual({
+      url: 'https://x',
+      headers: { Authorization: 'Bearer token-1234' },
+    });
+    const model = {
+      type: 'model',
+      provider: 'scripted',
+      replies: [{ tool_calls: [{ arguments: lookalike }] }],
+    };
+    expect(maskSecrets(model)).toEqual(model);
+    expect(revealSecrets(model, box)).toEqual(model);
+    expect(plainSecrets(model, box)).toEqual(model);
+  });
 });

@@ -6,22 +6,31 @@ function isPlainObject(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Rebuilds `value` with every sealed secret replaced by what `replace` makes of it. */
-function mapSecrets(
-  value: Json,
-  replace: (secret: SealedSecret, key: string | undefined) => Json,
-  key?: string,
-): Json {
-  if (isSealedSecret(value)) return replace(value, key);
-  if (Array.isArray(value)) return value.map((item) => mapSecrets(item, replace));
-  if (isPlainObject(value)) {
-    // Only the top level's `api_key` is a model key; deeper keys (header names) never are.
-    const nested = key !== undefined;
-    return Object.fromEntries(
-      Object.entries(value).map(([k, item]) => [k, mapSecrets(item, replace, nested ? `.${k}` : k)]),
+/** The parts of a component config whose headers may hold secrets. */
+const HEADER_HOLDERS = ['http', 'http_retrieval'] as const;
+
+/**
+ * Rebuilds a component config (or a component expanded into an agent's) with the sealed secrets of
+ * its secret slots, a model's `api_key` and header values, replaced by what `replace` makes of them.
+ * Only those slots: a value of the same shape anywhere else (a tool's parameter default, a scripted
+ * reply) is the tenant's data and is kept as it is.
+ */
+function mapSecrets(value: Json, replace: (secret: SealedSecret, slot: 'api_key' | 'header') => Json): Json {
+  if (!isPlainObject(value)) return value;
+  const result: Record<string, Json> = { ...value };
+  if (isSealedSecret(result.api_key)) result.api_key = replace(result.api_key, 'api_key');
+  for (const holderKey of HEADER_HOLDERS) {
+    const holder = result[holderKey];
+    if (!isPlainObject(holder) || !isPlainObject(holder.headers)) continue;
+    const headers = Object.fromEntries(
+      Object.entries(holder.headers).map(([name, header]) => [
+        name,
+        isSealedSecret(header) ? replace(header, 'header') : header,
+      ]),
     );
+    result[holderKey] = { ...holder, headers };
   }
-  return value;
+  return result;
 }
 
 /**
@@ -29,8 +38,8 @@ function mapSecrets(
  * `{secret: "****abcd"}` (the shape it was given in, so a read can be written back unchanged).
  */
 export function maskSecrets<T>(value: T): T {
-  return mapSecrets(value, (secret, key) =>
-    key === 'api_key' ? maskOf(secret.last4) : { secret: maskOf(secret.last4) },
+  return mapSecrets(value, (secret, slot) =>
+    slot === 'api_key' ? maskOf(secret.last4) : { secret: maskOf(secret.last4) },
   ) as T;
 }
 
@@ -43,7 +52,7 @@ export function revealSecrets<T>(value: T, box: SecretBox): T {
 function secretSlots(config: Record<string, Json>): Array<{ parent: Record<string, Json>; key: string }> {
   const slots: Array<{ parent: Record<string, Json>; key: string }> = [];
   if (config.type === 'model' && config.api_key !== undefined) slots.push({ parent: config, key: 'api_key' });
-  for (const holder of [config.http, config.http_retrieval]) {
+  for (const holder of HEADER_HOLDERS.map((key) => config[key])) {
     if (!isPlainObject(holder) || !isPlainObject(holder.headers)) continue;
     for (const [name, value] of Object.entries(holder.headers)) {
       if (isPlainObject(value) && 'secret' in value) slots.push({ parent: holder.headers, key: name });
@@ -113,7 +122,7 @@ export function sealSecrets(
 
 /** A stored config with its secrets in plain text, in the shape they were given; for comparisons only. */
 export function plainSecrets(stored: Record<string, Json>, box: SecretBox): Record<string, Json> {
-  return mapSecrets(stored, (secret, key) =>
-    key === 'api_key' ? box.open(secret) : { secret: box.open(secret) },
+  return mapSecrets(stored, (secret, slot) =>
+    slot === 'api_key' ? box.open(secret) : { secret: box.open(secret) },
   ) as Record<string, Json>;
 }
