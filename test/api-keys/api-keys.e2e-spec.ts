@@ -145,6 +145,19 @@ describe('API keys', () => {
     expect(audit.body.total).toBe(1);
   });
 
+  it('records one revocation when several revokes of a key race', async () => {
+    const { id, key } = await createApiKey(ctx, tenant, 'admin');
+    const revokes = await Promise.all(
+      Array.from({ length: 8 }, () => ctx.http.delete(`/api/v1/api-keys/${id}`).set(asOwner())),
+    );
+    expect(revokes.map((res) => res.status)).toEqual(Array(8).fill(204));
+    expectError(await useKey(key), 401, 'UNAUTHENTICATED');
+    const audit = await ctx.http
+      .get(`/api/v1/audit?resource_id=${id}&action=api_key.revoked`)
+      .set(bearer(tenant.token('admin')));
+    expect(audit.body.total).toBe(1);
+  });
+
   it('revoking takes no body: a field is refused and the key keeps working; an empty {} is no body', async () => {
     const { id, key } = await createApiKey(ctx, tenant, 'admin');
     const refused = await ctx.http.delete(`/api/v1/api-keys/${id}`).set(asOwner()).send({ reason: 'leaked' });

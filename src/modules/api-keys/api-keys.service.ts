@@ -101,7 +101,8 @@ export class ApiKeysService {
       const key = await this.require(tenantId, id, manager);
       if (key.revokedAt) return null;
       const at = new Date();
-      await this.keys.revoke(tenantId, id, at, manager);
+      // Of revokes racing for one key, only the one whose update finds it unrevoked records it.
+      if ((await this.keys.revoke(tenantId, id, at, manager)) === 0) return null;
       await this.audit.record(manager, tenantId, {
         action: 'api_key.revoked',
         resourceType: 'api_key',
