@@ -101,6 +101,19 @@ describe('JWT authentication', () => {
     expectError(await auditAs(noSub), 401, 'UNAUTHENTICATED');
   });
 
+  it('refuses a subject that could not be stored as the actor of a change: U+0000, a lone surrogate, too long', async () => {
+    const create = (sub: string) =>
+      ctx.http
+        .post('/api/v1/api-keys')
+        .set('Authorization', `Bearer ${signToken({ sub, tenant: tenant.id, roles: ['owner'] }, opts)}`)
+        .send({ name: 'by-odd-subject', role: 'viewer' });
+    for (const sub of ['user\u0000x', 'user\ud800', 'u'.repeat(256)]) {
+      const error = expectError(await create(sub), 401, 'UNAUTHENTICATED');
+      expect(error.message).toMatch(/subject \(sub\)/);
+    }
+    expect((await create('u'.repeat(255))).status).toBe(201);
+  });
+
   it('answers 403 when the role lacks the permission', async () => {
     const error = expectError(
       await auditAs(signToken({ tenant: tenant.id, roles: ['viewer'] }, opts)),

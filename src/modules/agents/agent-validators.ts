@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { inlineModelProblems } from '../config/component-schemas';
 import { UUID_SHAPE } from '../../shared/http/uuid-param';
+import { isStorableText } from '../../shared/http/validation';
 
 /** Component and agent names: letters, digits, `_`, `.`, `-`; they appear in URLs. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -27,14 +28,6 @@ export const LABEL_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 export const METADATA_MAX_BYTES = 16_384;
 const INLINE_MODEL_MAX_BYTES = 4_096;
 const MAX_DEPTH = 10;
-
-// PostgreSQL's jsonb cannot hold U+0000 or unpaired surrogates: refuse them up front with a 400.
-// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-export function isStorableText(value: string): boolean {
-  return !UNSTORABLE.test(value);
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { passportJwtSecret } from 'jwks-rsa';
 import { ExtractJwt, Strategy, StrategyOptionsWithRequest } from 'passport-jwt';
 import { commonError } from '../errors/common.errors';
+import { isStorableText } from '../http/validation';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import { TENANT_RESOLVER, TenantResolver } from './auth.ports';
@@ -12,6 +13,8 @@ import { isRole, permissionsFor } from './permissions';
 import type { Principal } from './principal';
 
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'] as const;
+/** Longest token subject taken; identity providers' subjects are far shorter (OIDC: 255 ASCII). */
+const MAX_SUBJECT_LENGTH = 255;
 
 // passport-jwt types the key as string | Buffer, but hands it unchanged to jsonwebtoken.verify,
 // which takes a KeyObject too.
@@ -84,6 +87,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(_req: Request, claims: AgentryClaims): Promise<Principal> {
     if (typeof claims.sub !== 'string' || claims.sub.length === 0) {
       throw commonError('UNAUTHENTICATED', 'Token has no subject (sub)');
+    }
+    // The subject is stored as the actor of what the user changes: it must be text that can be.
+    if (claims.sub.length > MAX_SUBJECT_LENGTH || !isStorableText(claims.sub)) {
+      throw commonError(
+        'UNAUTHENTICATED',
+        `Token subject (sub) must be at most ${MAX_SUBJECT_LENGTH} characters, without U+0000 or lone surrogates`,
+      );
     }
     const platform = claims.platform === true;
     const roles = Array.isArray(claims.roles) ? claims.roles.filter(isRole) : [];

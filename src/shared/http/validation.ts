@@ -4,6 +4,14 @@ import { IsDate, IsObject, ValidateNested } from 'class-validator';
 import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
+// PostgreSQL's text and jsonb cannot hold U+0000, nor jsonb unpaired surrogates: refuse them up front.
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
 /**
  * Constraints on a value's type. When one fails, the field's other constraints say nothing useful
  * (a number is not "longer than 200 characters"), so only the type is reported.
