@@ -296,6 +296,39 @@ describe('agents', () => {
       );
     });
 
+    it('PATCH holds the merged metadata and inline model to their caps, and a refused one changes nothing', async () => {
+      const agent = await createAgent(ctx, tenant, { metadata: { a: 'x'.repeat(10_000) } });
+      const patch = (body: Record<string, unknown>) =>
+        api().patch(`/api/v1/agents/${agent.id}`).set('Authorization', editor).send(body);
+      // Each half fits on its own; together they are over 16 KB.
+      const metadata = expectError(
+        await patch({ metadata: { b: 'y'.repeat(10_000) } }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(metadata.details).toEqual([expect.objectContaining({ field: 'metadata' })]);
+
+      const inline = {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        base_url: `https://models.example.com/${'a'.repeat(2_000)}`,
+      };
+      const model = await patch({ model: inline });
+      expect(model.status).toBe(200);
+      const replies = Array.from({ length: 30 }, (_, i) => `reply ${i} `.repeat(10));
+      const grown = expectError(
+        await patch({ model: { provider: 'scripted', model: 'demo', replies } }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(grown.details).toEqual([expect.objectContaining({ field: 'model' })]);
+
+      const stored = await api().get(`/api/v1/agents/${agent.id}`).set('Authorization', editor);
+      expect(stored.body.version).toBe(2);
+      expect(stored.body.metadata).toEqual({ a: 'x'.repeat(10_000) });
+      expect(stored.body.model).toEqual(inline);
+    });
+
     it('a rename or new tags keep the version but are audited and published', async () => {
       const agent = await createAgent(ctx, tenant);
       const res = await api()

@@ -1,5 +1,7 @@
 import { canonicalHash } from '../../shared/canonical-json';
 import { compare, Operation } from 'fast-json-patch';
+import { validationFailed } from '../../shared/http/validation';
+import { mergedConfigDetails } from './agent-validators';
 
 /** Run parameters of a version; an absent key means "the model's default". */
 export interface RunParameters {
@@ -117,9 +119,15 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Applies a partial config (merge-patch semantics) to a stored one. */
+/**
+ * Applies a partial config (merge-patch semantics) to a stored one; a 400 when the merged
+ * metadata or inline model breaks a rule each field of the patch kept on its own.
+ */
 export function patchConfig(current: AgentConfig, patch: AgentConfigInput): AgentConfig {
-  return normalizeConfig(applyMergePatch(current, plain(patch)) as AgentConfigInput);
+  const merged = normalizeConfig(applyMergePatch(current, plain(patch)) as AgentConfigInput);
+  const details = mergedConfigDetails(merged);
+  if (details.length > 0) throw validationFailed(details);
+  return merged;
 }
 
 export interface ConfigDiff {

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { inlineModelProblems } from '../config/component-schemas';
 import { UUID_SHAPE } from '../../shared/http/uuid-param';
+import type { ErrorDetail } from '../../shared/errors/app-error';
 import { isStorableText } from '../../shared/http/validation';
 
 /** Component and agent names: letters, digits, `_`, `.`, `-`; they appear in URLs. */
@@ -116,6 +117,38 @@ export function IsModelRef(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/**
+ * What a merged config breaks of the per-field rules, as details of a 400. A PATCH's fields each
+ * pass on their own; merged into the stored config, `metadata` or an inline `model` may still
+ * outgrow its cap, or an inline model keep fields its new provider does not take.
+ */
+export function mergedConfigDetails(config: { metadata?: unknown; model?: unknown }): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const metadata = config.metadata ?? {};
+  if (!isPlainObject(metadata) || !isStorableJson(metadata) || jsonBytes(metadata) > METADATA_MAX_BYTES) {
+    details.push({
+      field: 'metadata',
+      code: 'isJsonObject',
+      message: `metadata, merged with the stored one, must be a JSON object of at most ${METADATA_MAX_BYTES} bytes, 10 levels deep`,
+    });
+  }
+  const model = config.model;
+  if (isPlainObject(model)) {
+    const problems =
+      isStorableJson(model) && jsonBytes(model) <= INLINE_MODEL_MAX_BYTES
+        ? inlineModelProblems(model)
+        : [`it is over ${INLINE_MODEL_MAX_BYTES} bytes`];
+    if (problems.length > 0) {
+      details.push({
+        field: 'model',
+        code: 'isModelRef',
+        message: `model, merged with the stored one, is not a valid inline model: ${problems.join('; ')}`,
+      });
+    }
+  }
+  return details;
 }
 
 /**
