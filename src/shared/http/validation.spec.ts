@@ -60,6 +60,8 @@ describe('IsIsoDateTime', () => {
       ['2026-01-31T12:30:15.5', '2026-01-31T12:30:15.500Z'],
       ['2026-01-31T12:30:15Z', '2026-01-31T12:30:15.000Z'],
       ['2026-01-31T12:30:15+02:00', '2026-01-31T10:30:15.000Z'],
+      ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+      ['2000-02-29T08:00Z', '2000-02-29T08:00:00.000Z'],
     ]) {
       const { at, details } = await read(text);
       expect(details).toEqual([]);
@@ -68,7 +70,17 @@ describe('IsIsoDateTime', () => {
   });
 
   it('refuses what Date would guess at, and impossible dates, saying what it wants', async () => {
-    for (const text of ['1', 'tomorrow', '12/03/2026', '2026-01-31 12:30', '2026-13-45', 42, null]) {
+    const rolledOver = ['2026-02-30', '2026-02-29T10:00Z', '1900-02-29', '2026-04-31', '2026-01-00'];
+    for (const text of [
+      '1',
+      'tomorrow',
+      '12/03/2026',
+      '2026-01-31 12:30',
+      '2026-13-45',
+      ...rolledOver,
+      42,
+      null,
+    ]) {
       expect((await read(text)).details).toEqual([
         {
           field: 'at',

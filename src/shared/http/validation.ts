@@ -35,13 +35,22 @@ export function IsNestedObject(type: () => new () => object): PropertyDecorator 
 
 /** A date, or a date-time with its seconds, fraction and offset optional (no offset: UTC). */
 const ISO_8601 =
-  /^\d{4}-\d{2}-\d{2}(?<time>T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(?<offset>Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?<time>T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(?<offset>Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** The Date an ISO 8601 text names, or the value unchanged when it is none. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * The Date an ISO 8601 text names, or the value unchanged when it is none. A day the month does
+ * not have (2026-02-30) is none: `Date` would roll it over into the next month.
+ */
 function isoDate(value: unknown): unknown {
   const match = typeof value === 'string' ? ISO_8601.exec(value) : null;
   if (!match) return value;
-  const { time, offset } = match.groups ?? {};
+  const { year, month, day, time, offset } = match.groups ?? {};
+  if (Number(day) < 1 || Number(day) > daysInMonth(Number(year), Number(month))) return value;
   return new Date(time && !offset ? `${value as string}Z` : (value as string));
 }
 
