@@ -23,9 +23,8 @@ const MAX_BUCKETS = 1_000;
 
 /** Start of the UTC bucket holding `time` (weeks start on Monday, as PostgreSQL's date_trunc). */
 export function bucketStart(time: Date, granularity: Granularity): Date {
-  const d = new Date(
-    Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate(), time.getUTCHours()),
-  );
+  // Truncated from the time itself: Date.UTC would read the years 0 to 99 as 1900 to 1999.
+  const d = new Date(time.getTime() - (((time.getTime() % HOUR) + HOUR) % HOUR));
   if (granularity === 'hour') return d;
   d.setUTCHours(0);
   if (granularity === 'week') d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
