@@ -86,6 +86,11 @@ describe('API keys', () => {
     expect((await useKey(key)).status).toBe(200);
     const viaBearer = await ctx.http.get('/api/v1/api-keys?limit=1').set('Authorization', `Bearer ${key}`);
     expect(viaBearer.status).toBe(200);
+    // The scheme is case-insensitive (RFC 9110), as it is for a JWT.
+    for (const scheme of ['bearer', 'BEARER'])
+      expect(
+        (await ctx.http.get('/api/v1/api-keys?limit=1').set('Authorization', `${scheme} ${key}`)).status,
+      ).toBe(200);
   });
 
   it('lists keys newest first, paged with limit and offset', async () => {

@@ -119,6 +119,17 @@ describe('resolved configurations on /internal/v1', () => {
     }
   });
 
+  it('takes the service key as a Bearer value in any case of the scheme, cached or not', async () => {
+    const agent = await createAgent('bearer-case');
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'Bearer']) {
+      const res = await a.http
+        .get(`/internal/v1/agents/${agent.id}/config`)
+        .set('Authorization', `${scheme} ${serviceKey}`);
+      expect(res.status).toBe(200);
+      expect(res.body.agent_id).toBe(agent.id);
+    }
+  });
+
   it('refuses other tenants, missing credentials and roles without internal:read', async () => {
     const agent = await createAgent('private');
     expectError(

@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   API_KEY_AUTHENTICATOR,
-  API_KEY_PREFIX,
   ApiKeyAuthenticator,
   TENANT_RESOLVER,
   TenantResolver,
 } from '../../shared/auth/auth.ports';
+import { presentedApiKey } from '../../shared/auth/credentials';
 import { Permission, ROLE_PERMISSIONS } from '../../shared/auth/permissions';
 import { sendCachedJson } from '../../shared/http/cached-json';
 import { requestIdFor } from '../../shared/http/request-context';
@@ -63,7 +63,7 @@ export class InternalConfigFastPath {
     const started = process.hrtime.bigint();
     const queryAt = url.indexOf('?');
     const match = CONFIG_PATH.exec(queryAt < 0 ? url : url.slice(0, queryAt));
-    const key = this.presentedKey(req);
+    const key = presentedApiKey(req);
     const query = queryAt < 0 ? {} : this.query(url.slice(queryAt + 1));
     if (!match || !key || !query) return false;
     let idOrName: string;
@@ -95,13 +95,6 @@ export class InternalConfigFastPath {
     const tenant = this.tenants.peek(identity.tenantId);
     if (!tenant?.active) return undefined;
     return this.resolved.peek(tenant.id, idOrName, query, identity.allowSecrets);
-  }
-
-  private presentedKey(req: IncomingMessage): string | undefined {
-    const header = req.headers['x-api-key'];
-    if (typeof header === 'string') return header;
-    const authorization = req.headers.authorization;
-    return authorization?.startsWith(`Bearer ${API_KEY_PREFIX}`) ? authorization.slice(7).trim() : undefined;
   }
 
   /** The plain query forms only (`label=`, `version=`, or none); anything else is Nest's to judge. */

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { bearerCredential } from '../../shared/auth/credentials';
 import { metricsRegistry, outboxOldestUnpublishedAge, runsByState } from '../../shared/metrics/metrics';
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
@@ -33,7 +34,7 @@ export class PrometheusService {
   private checkToken(authorization: string | undefined): void {
     const token = this.settings.metricsToken;
     if (!token) return;
-    const presented = Buffer.from(authorization?.startsWith('Bearer ') ? authorization.slice(7) : '');
+    const presented = Buffer.from(bearerCredential(authorization) ?? '');
     const expected = Buffer.from(token);
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       throw metricsError(

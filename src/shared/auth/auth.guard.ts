@@ -8,28 +8,14 @@ import { currentRequestContext } from '../http/request-context';
 import { RATE_LIMIT_STORAGE } from '../rate-limit/rate-limit.module';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
-import {
-  API_KEY_AUTHENTICATOR,
-  API_KEY_PREFIX,
-  ApiKeyAuthenticator,
-  TENANT_RESOLVER,
-  TenantResolver,
-} from './auth.ports';
+import { API_KEY_AUTHENTICATOR, ApiKeyAuthenticator, TENANT_RESOLVER, TenantResolver } from './auth.ports';
 import { PERMISSION_KEY, PUBLIC_KEY } from './auth.decorators';
+import { presentedApiKey } from './credentials';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { Permission, permissionsFor, TENANTLESS_PERMISSIONS } from './permissions';
 import type { Principal, TenantSnapshot } from './principal';
 
 type AuthRequest = Request & { user?: Principal };
-
-/** The API key a request presents (`X-API-Key`, or a Bearer value starting with `agt_`), if any. */
-export function presentedApiKey(req: Request): string | undefined {
-  const headerKey = req.headers['x-api-key'];
-  if (typeof headerKey === 'string') return headerKey;
-  const authorization = req.headers.authorization;
-  const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-  return bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined;
-}
 
 /**
  * The global guard: every route either is `@Public()` or declares a permission; anything else is

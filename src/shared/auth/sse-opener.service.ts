@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { SseStream } from '../http/sse';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
-import { presentedApiKey } from './auth.guard';
+import { presentedApiKey } from './credentials';
 import { API_KEY_AUTHENTICATOR, ApiKeyAuthenticator, TENANT_RESOLVER, TenantResolver } from './auth.ports';
 import type { Principal } from './principal';
 
