@@ -293,6 +293,21 @@ describe('tenants (platform operators)', () => {
     expect((await auditOf(tenant.id)).total).toBe(auditBefore.total);
   });
 
+  it('a platform operator whose token also names a deactivated tenant still reaches the platform routes, not that tenant', async () => {
+    const tenant = await createTenant(ctx);
+    await ctx.http.post(`/api/v1/tenants/${tenant.id}/deactivate`).set(operator).expect(200);
+    const both = {
+      Authorization: `Bearer ${signToken({ sub: 'operator-2', platform: true, tenant: tenant.id, roles: ['admin'] })}`,
+    };
+    expect((await ctx.http.get('/api/v1/tenants?limit=1').set(both)).status).toBe(200);
+    const activated = await ctx.http.post(`/api/v1/tenants/${tenant.id}/activate`).set(both);
+    expect(activated.status).toBe(200);
+    expect(activated.body.active).toBe(true);
+    await ctx.http.post(`/api/v1/tenants/${tenant.id}/deactivate`).set(both).expect(200);
+    // Inside the tenant, its deactivation holds for the operator too.
+    expectError(await ctx.http.get('/api/v1/audit').set(both), 403, 'TENANT_INACTIVE');
+  });
+
   it("deactivation locks out the tenant's users and API keys at once; activation restores them", async () => {
     const tenant = await createTenant(ctx);
     const other = await createTenant(ctx);

@@ -53,7 +53,9 @@ export class AuthGuard implements CanActivate {
     const requestContext = currentRequestContext();
     if (requestContext) requestContext.principal = principal;
 
-    if (principal.tenant && !principal.tenant.active) {
+    // A platform route does not act inside the tenant a platform operator's token also names.
+    const platformRoute = principal.platform && TENANTLESS_PERMISSIONS.has(permission);
+    if (principal.tenant && !principal.tenant.active && !platformRoute) {
       throw commonError('TENANT_INACTIVE', `Tenant ${principal.tenant.slug} is deactivated`);
     }
     if (!principal.tenant && !TENANTLESS_PERMISSIONS.has(permission)) {
