@@ -1099,7 +1099,8 @@ export interface components {
       expires_at?: string;
       /**
        * @description A `service` key only: `/internal` resolved configs carry component secrets (model API keys,
-       *     secret headers) decrypted. Default false: they are masked.
+       *     secret headers) decrypted. Default false: they are masked. Only an owner may create one: no
+       *     other role can read a secret back.
        */
       allow_secrets?: boolean;
     };

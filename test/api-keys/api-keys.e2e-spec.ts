@@ -30,7 +30,7 @@ describe('API keys', () => {
   /** A route an admin key may call: proves the key authenticates. */
   const useKey = (key: string) => ctx.http.get('/api/v1/api-keys?limit=1').set('X-API-Key', key);
 
-  it('allows secrets to service keys only', async () => {
+  it('allows secrets to service keys only, created by an owner', async () => {
     const service = await ctx.http
       .post('/api/v1/api-keys')
       .set(asOwner())
@@ -44,6 +44,20 @@ describe('API keys', () => {
     expect(expectError(editor, 400, 'VALIDATION_FAILED').details).toEqual([
       expect.objectContaining({ field: 'allow_secrets' }),
     ]);
+    // An admin may create service keys, but not one that reads the secrets no admin can read.
+    const byAdmin = await ctx.http
+      .post('/api/v1/api-keys')
+      .set(bearer(tenant.token('admin')))
+      .send({ name: 'executor', role: 'service', allow_secrets: true });
+    expect(expectError(byAdmin, 403, 'ROLE_NOT_GRANTABLE').details).toEqual([
+      expect.objectContaining({ field: 'allow_secrets', code: 'notGrantable' }),
+    ]);
+    const masked = await ctx.http
+      .post('/api/v1/api-keys')
+      .set(bearer(tenant.token('admin')))
+      .send({ name: 'executor', role: 'service' });
+    expect(masked.status).toBe(201);
+    expect(masked.body.allow_secrets).toBe(false);
   });
 
   it('creates a key: 201, Location, the key shown once with its prefix', async () => {

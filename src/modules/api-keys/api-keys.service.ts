@@ -44,6 +44,12 @@ export class ApiKeysService {
         { field: 'allow_secrets', code: 'serviceOnly', message: 'allow_secrets needs role service' },
       ]);
     }
+    // Secrets are read back by no role; a key that reads them is the owner's to hand out.
+    if (dto.allow_secrets && !principal.roles.includes('owner')) {
+      throw apiKeyError('ROLE_NOT_GRANTABLE', 'Only an owner may create a key allowed secrets', [
+        { field: 'allow_secrets', code: 'notGrantable', message: 'allow_secrets needs the owner role' },
+      ]);
+    }
     return this.dataSource.transaction((manager) =>
       this.createIn(manager, principal.tenant.id, {
         name: dto.name,

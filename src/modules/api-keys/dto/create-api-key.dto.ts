@@ -23,7 +23,8 @@ export class CreateApiKeyDto {
 
   /**
    * A `service` key only: `/internal` resolved configs carry component secrets (model API keys,
-   * secret headers) decrypted. Default false: they are masked.
+   * secret headers) decrypted. Default false: they are masked. Only an owner may create one: no
+   * other role can read a secret back.
    */
   @IsOptional()
   @IsBoolean()
