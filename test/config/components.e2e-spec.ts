@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { createAgent } from '../factories/agent.factory';
 import { componentConfigs, putComponent } from '../factories/component.factory';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
@@ -324,6 +325,50 @@ describe('Component configs', () => {
     expect(error.details).toEqual([expect.objectContaining({ agent_id: agent.id, agent_name: agent.name })]);
     await ctx.http.delete(`/api/v1/agents/${agent.id}`).set(as('owner')).expect(204);
     await ctx.http.delete('/api/v1/config/shared-kb').set(as('editor')).expect(204);
+  });
+
+  it('counts an agent as a user of a component its label-pinned version names, though its latest does not', async () => {
+    await putComponent(ctx, tenant, 'pinned-kb', componentConfigs.knowledge());
+    const agent = await createAgent(ctx, tenant, {
+      model: { provider: 'scripted', model: 'echo', replies: ['hi'] },
+      tools: [],
+      memory: null,
+      knowledge: 'pinned-kb',
+    });
+    await ctx.http
+      .put(`/api/v1/agents/${agent.id}/labels/stable`)
+      .set(as('admin'))
+      .send({ version: 1 })
+      .expect(200);
+    await ctx.http
+      .patch(`/api/v1/agents/${agent.id}`)
+      .set(as('editor'))
+      .send({ knowledge: null })
+      .expect(200);
+
+    const error = expectError(
+      await ctx.http.delete('/api/v1/config/pinned-kb').set(as('editor')),
+      409,
+      'COMPONENT_IN_USE',
+    );
+    expect(error.details).toEqual([expect.objectContaining({ agent_id: agent.id })]);
+    // An update names the agent too: what `stable` resolves to has changed.
+    const updated = await ctx.http
+      .put('/api/v1/config/pinned-kb')
+      .set(as('editor'))
+      .send({ config: componentConfigs.knowledge({ static_text: { documents: [{ content: 'new' }] } }) });
+    expect(updated.status).toBe(200);
+    const [event] = (await ctx.app
+      .get(DataSource)
+      .query(
+        "SELECT payload FROM change_events WHERE tenant_id = $1 AND type = 'component.updated' ORDER BY id DESC LIMIT 1",
+        [tenant.id],
+      )) as Array<{ payload: { name: string; agents: string[] } }>;
+    expect(event.payload).toEqual(expect.objectContaining({ name: 'pinned-kb', agents: [agent.id] }));
+
+    // Once the label is gone, nothing resolves it any more.
+    await ctx.http.delete(`/api/v1/agents/${agent.id}/labels/stable`).set(as('admin')).expect(204);
+    await ctx.http.delete('/api/v1/config/pinned-kb').set(as('editor')).expect(204);
   });
 
   describe('secrets', () => {

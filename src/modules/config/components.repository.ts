@@ -97,17 +97,23 @@ export class ComponentsRepository extends TenantScopedRepository<ComponentEntity
   }
 
   /**
-   * The live agents whose current version names this component (as model, tool, memory or
-   * knowledge). Reads the agents' tables directly, read-only and filtered by tenant, as the
-   * resolved-config reader does: the agents module depends on this one, not the other way round.
+   * The live agents whose current version, or a version a label pins, names this component (as
+   * model, tool, memory or knowledge): a run or a read by label still resolves it. Reads the
+   * agents' tables directly, read-only and filtered by tenant, as the resolved-config reader does:
+   * the agents module depends on this one, not the other way round.
    */
   async agentsUsing(tenantId: string, name: string, manager?: EntityManager): Promise<AgentUsage[]> {
     const rows = (await (manager ?? this.dataSource.manager).query(
       `SELECT a.id, a.name
-       FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.current_version
+       FROM agents a
        WHERE a.tenant_id = $1 AND a.deleted_at IS NULL
-         AND (v.config -> 'model' = to_jsonb($2::text) OR v.config -> 'tools' ? $2
-              OR v.config ->> 'memory' = $2 OR v.config ->> 'knowledge' = $2)
+         AND EXISTS (
+           SELECT 1 FROM agent_versions v
+           WHERE v.agent_id = a.id
+             AND (v.version = a.current_version
+                  OR v.version IN (SELECT l.version FROM agent_labels l WHERE l.agent_id = a.id))
+             AND (v.config -> 'model' = to_jsonb($2::text) OR v.config -> 'tools' ? $2
+                  OR v.config ->> 'memory' = $2 OR v.config ->> 'knowledge' = $2))
        ORDER BY a.name`,
       [tenantId, name],
     )) as AgentUsage[];
