@@ -337,7 +337,7 @@ describe('Component configs', () => {
     });
     await ctx.http
       .put(`/api/v1/agents/${agent.id}/labels/stable`)
-      .set(as('admin'))
+      .set(as('owner'))
       .send({ version: 1 })
       .expect(200);
     await ctx.http
@@ -367,7 +367,7 @@ describe('Component configs', () => {
     expect(event.payload).toEqual(expect.objectContaining({ name: 'pinned-kb', agents: [agent.id] }));
 
     // Once the label is gone, nothing resolves it any more.
-    await ctx.http.delete(`/api/v1/agents/${agent.id}/labels/stable`).set(as('admin')).expect(204);
+    await ctx.http.delete(`/api/v1/agents/${agent.id}/labels/stable`).set(as('owner')).expect(204);
     await ctx.http.delete('/api/v1/config/pinned-kb').set(as('editor')).expect(204);
   });
 

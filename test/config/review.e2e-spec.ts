@@ -276,6 +276,12 @@ describe('config review pipeline', () => {
     // A different config is reviewed.
     await validate({ system_prompt: `${prompt} (changed)` });
     expect((await stats()).reviews_run).toBe(once.reviews_run + 1);
+    // Another tenant's stats count its own reviews, none of these.
+    const other = await createTenant(ctx);
+    const theirs = await ctx.http
+      .get('/api/v1/config/cache/stats')
+      .set('Authorization', `Bearer ${other.token('viewer')}`);
+    expect(theirs.body.reviews).toEqual({ entries: 0, hits: 0, misses: 0, reviews_run: 0 });
     // The existing fields of cache/stats are still there.
     const body = (await ctx.http.get('/api/v1/config/cache/stats').set('Authorization', editor)).body;
     expect(body).toEqual(

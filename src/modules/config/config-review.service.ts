@@ -44,10 +44,9 @@ export interface ReviewStats {
 @Injectable()
 export class ConfigReviewService {
   private readonly logger = new Logger('ConfigReview');
-  private readonly cache = new Map<string, Finding[]>();
-  private hits = 0;
-  private misses = 0;
-  private reviewsRun = 0;
+  private readonly cache = new Map<string, { tenantId: string; findings: Finding[] }>();
+  /** What each tenant's reviews did on this instance: its stats show its own, no other's. */
+  private readonly counts = new Map<string, ReviewStats>();
 
   constructor(
     @Inject(APP_SETTINGS) private readonly settings: AppSettings,
@@ -88,27 +87,43 @@ export class ConfigReviewService {
       .update(`${tenantId}|${kind}|`)
       .update(canonicalJson(config), 'utf8')
       .digest('base64url');
+    const counts = this.countsOf(tenantId);
     const cached = this.cache.get(key);
     if (cached) {
-      this.hits++;
+      counts.hits++;
       reviewCacheRequests.inc({ result: 'hit' });
       this.cache.delete(key);
       this.cache.set(key, cached);
-      return Promise.resolve(cached.map((finding) => ({ ...finding })));
+      return Promise.resolve(cached.findings.map((finding) => ({ ...finding })));
     }
-    this.misses++;
+    counts.misses++;
     reviewCacheRequests.inc({ result: 'miss' });
     return this.run(tenantId, kind, config, manager).then(({ findings, cacheable }) => {
-      if (cacheable) {
-        this.cache.set(key, findings.length ? findings : NO_FINDINGS);
-        while (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+      if (cacheable && !this.cache.has(key)) {
+        this.cache.set(key, { tenantId, findings: findings.length ? findings : NO_FINDINGS });
+        counts.entries++;
+        while (this.cache.size > MAX_ENTRIES) {
+          const [oldest, entry] = this.cache.entries().next().value as [string, { tenantId: string }];
+          this.cache.delete(oldest);
+          this.countsOf(entry.tenantId).entries--;
+        }
       }
       return findings.map((finding) => ({ ...finding }));
     });
   }
 
-  stats(): ReviewStats {
-    return { entries: this.cache.size, hits: this.hits, misses: this.misses, reviewsRun: this.reviewsRun };
+  /** The tenant's reviews on this instance: cached entries, cache hits and misses, reviews run. */
+  stats(tenantId: string): ReviewStats {
+    return { ...this.countsOf(tenantId) };
+  }
+
+  private countsOf(tenantId: string): ReviewStats {
+    let counts = this.counts.get(tenantId);
+    if (!counts) {
+      counts = { entries: 0, hits: 0, misses: 0, reviewsRun: 0 };
+      this.counts.set(tenantId, counts);
+    }
+    return counts;
   }
 
   private async references(
@@ -177,7 +192,7 @@ export class ConfigReviewService {
     config: Record<string, unknown>,
     manager?: EntityManager,
   ): Promise<{ findings: Finding[]; cacheable: boolean }> {
-    this.reviewsRun++;
+    this.countsOf(tenantId).reviewsRun++;
     const findings =
       kind === 'agent'
         ? lintAgent(config as { system_prompt: string | null; description: string | null })

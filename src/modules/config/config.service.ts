@@ -12,7 +12,7 @@ export class ConfigService {
 
   cacheStats(tenantId: string): CacheStatsResponseDto {
     const stats = this.resolved.stats(tenantId);
-    const reviews = this.reviews.stats();
+    const reviews = this.reviews.stats(tenantId);
     return {
       cached_configs: stats.entries,
       hits: stats.hits,

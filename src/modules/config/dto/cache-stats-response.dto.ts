@@ -7,7 +7,7 @@ export class CachedConfigStatsDto {
   last_access_at: string;
 }
 
-/** This instance's cache of config reviews (by config hash). */
+/** This instance's cache of config reviews (by config hash), counted for your tenant alone. */
 export class ReviewCacheStatsDto {
   entries: number;
   hits: number;
