@@ -1207,6 +1207,8 @@ export interface components {
       /** @example 0 */
       offset: number;
       items: components['schemas']['AgentSummaryDto'][];
+      /** @description Pass as `cursor` for the next page; null on the last one. */
+      next_cursor: string | null;
     };
     RunParametersDto: {
       /** @description Sampling temperature, 0 to 2. */
@@ -3115,6 +3117,11 @@ export interface operations {
         status?: 'active' | 'inactive';
         /** @description Substring of the name or description (case-insensitive). */
         q?: string;
+        /**
+         * @description The `next_cursor` of the page before: the page after it, by name, however agents were added
+         *     or deleted in between (offset paging would skip or repeat one). Not with `offset`.
+         */
+        cursor?: string;
         /** @description Items per page, 1 to 100. */
         limit: number;
         /** @description Items to skip. */

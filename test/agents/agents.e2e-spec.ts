@@ -194,7 +194,13 @@ describe('agents', () => {
     it('pages by name', async () => {
       const res = await list('?limit=2');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ total: 3, limit: 2, offset: 0, items: expect.any(Array) });
+      expect(res.body).toEqual({
+        total: 3,
+        limit: 2,
+        offset: 0,
+        items: expect.any(Array),
+        next_cursor: expect.any(String),
+      });
       expect(res.body.items.map((a: { name: string }) => a.name)).toEqual(['alpha', 'beta']);
       expect(res.body.items[0]).toEqual({
         id: expect.any(String),
@@ -212,6 +218,56 @@ describe('agents', () => {
       expect((await list('?limit=2&offset=2')).body.items.map((a: { name: string }) => a.name)).toEqual([
         'gamma',
       ]);
+    });
+
+    it('pages by cursor: an agent added or deleted before the cursor neither repeats nor skips one', async () => {
+      const cursorTenant = await createTenant(ctx);
+      const as = `Bearer ${cursorTenant.token('editor')}`;
+      const make = (name: string) => createAgent(ctx, cursorTenant, { name });
+      const made = new Map<string, string>();
+      for (const name of ['a1', 'a2', 'a3', 'a4', 'a5']) made.set(name, (await make(name)).id);
+      const page = async (qs: string) => {
+        const res = await api().get(`/api/v1/agents${qs}`).set('Authorization', as);
+        expect(res.status).toBe(200);
+        return res.body as { total: number; items: Array<{ name: string }>; next_cursor: string | null };
+      };
+      const first = await page('?limit=2');
+      expect(first.items.map((a) => a.name)).toEqual(['a1', 'a2']);
+      // Changes before the cursor: one agent deleted, one added in front.
+      await api()
+        .delete(`/api/v1/agents/${made.get('a1')}`)
+        .set('Authorization', `Bearer ${cursorTenant.token('owner')}`)
+        .expect(204);
+      await make('a0');
+      const second = await page(`?limit=2&cursor=${first.next_cursor}`);
+      expect(second.items.map((a) => a.name)).toEqual(['a3', 'a4']);
+      expect(second.total).toBe(5);
+      const third = await page(`?limit=2&cursor=${second.next_cursor}`);
+      expect(third.items.map((a) => a.name)).toEqual(['a5']);
+      expect(third.next_cursor).toBeNull();
+      // Filters hold across pages.
+      const tagged = await page(`?limit=1&q=a&cursor=${first.next_cursor}`);
+      expect(tagged.items.map((a) => a.name)).toEqual(['a3']);
+
+      for (const bad of [
+        '!!',
+        'bm90LWpzb24',
+        Buffer.from('["x"]').toString('base64url'),
+        Buffer.from('["x","y"]').toString('base64url'),
+        Buffer.from(`["x\\u0000","${made.get('a2')}"]`).toString('base64url'),
+      ]) {
+        const error = expectError(
+          await api().get(`/api/v1/agents?cursor=${bad}`).set('Authorization', as),
+          400,
+          'VALIDATION_FAILED',
+        );
+        expect(error.details).toEqual([expect.objectContaining({ field: 'cursor' })]);
+      }
+      expectError(
+        await api().get(`/api/v1/agents?offset=1&cursor=${first.next_cursor}`).set('Authorization', as),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
 
     it('filters by tag, status and q (name or description)', async () => {

@@ -12,6 +12,8 @@ export interface AgentFilter {
   q?: string;
   limit: number;
   offset: number;
+  /** Only agents after this one in the list's order (name, then id). */
+  after?: { name: string; id: string };
 }
 
 type AgentChanges = Partial<Pick<AgentEntity, 'name' | 'tags' | 'status' | 'currentVersion' | 'deletedAt'>>;
@@ -103,10 +105,17 @@ export class AgentsRepository extends TenantScopedRepository<AgentEntity> {
       );
     }
     const counted = await query.clone().select('COUNT(*)::int', 'count').getRawOne<{ count: number }>();
+    if (filter.after) {
+      query.andWhere('(a.name, a.id) > (:afterName, :afterId::uuid)', {
+        afterName: filter.after.name,
+        afterId: filter.after.id,
+      });
+    }
+    // One more than the page: whether a page follows.
     const page = await query
       .orderBy('a.name', 'ASC')
       .addOrderBy('a.id', 'ASC')
-      .limit(filter.limit)
+      .limit(filter.limit + 1)
       .offset(filter.offset)
       .getMany();
     return [page, counted?.count ?? 0];

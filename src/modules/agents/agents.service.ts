@@ -4,6 +4,8 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { actorOf, TenantPrincipal } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
 import { pageOf } from '../../shared/http/pagination.dto';
+import { UUID_SHAPE } from '../../shared/http/uuid-param';
+import { isStorableText, validationFailed } from '../../shared/http/validation';
 import { OutboxService } from '../../shared/events/outbox.service';
 import { AuditService } from '../audit/audit.service';
 import { ConfigReviewService } from '../config/config-review.service';
@@ -112,17 +114,23 @@ export class AgentsService {
   ) {}
 
   async list(tenantId: string, query: ListAgentsQueryDto): Promise<AgentListResponseDto> {
-    const [agents, total] = await this.agents.list(tenantId, query);
+    const after = query.cursor === undefined ? undefined : readCursor(query.cursor, query.offset);
+    const [found, total] = await this.agents.list(tenantId, { ...query, after });
+    const agents = found.slice(0, query.limit);
     const versions = await this.versions.findMany(
       tenantId,
       agents.map((agent) => ({ agentId: agent.id, version: agent.currentVersion })),
     );
     const byAgent = new Map(versions.map((version) => [version.agentId, version]));
-    return pageOf(
-      agents.map((agent) => toAgentSummary(agent, byAgent.get(agent.id) as AgentVersionEntity)),
-      total,
-      query,
-    );
+    const last = agents[agents.length - 1];
+    return {
+      ...pageOf(
+        agents.map((agent) => toAgentSummary(agent, byAgent.get(agent.id) as AgentVersionEntity)),
+        total,
+        query,
+      ),
+      next_cursor: found.length > query.limit ? writeCursor(last) : null,
+    };
   }
 
   async get(tenantId: string, id: string): Promise<AgentResponseDto> {
@@ -684,4 +692,32 @@ export class AgentsService {
       [{ field: 'label', code: 'protected', message: `${PROTECTED_LABEL} is protected` }],
     );
   }
+}
+
+/** A list cursor: the last agent of a page, as base64url JSON `[name, id]`. */
+function writeCursor(agent: Pick<AgentEntity, 'name' | 'id'>): string {
+  return Buffer.from(JSON.stringify([agent.name, agent.id])).toString('base64url');
+}
+
+function readCursor(cursor: string, offset: number): { name: string; id: string } {
+  const refuse = (message: string) => validationFailed([{ field: 'cursor', code: 'invalidCursor', message }]);
+  if (offset !== 0)
+    throw refuse('cursor and offset cannot be combined: the cursor says where the page starts');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 2 ||
+    typeof decoded[0] !== 'string' ||
+    !isStorableText(decoded[0]) ||
+    typeof decoded[1] !== 'string' ||
+    !UUID_SHAPE.test(decoded[1])
+  ) {
+    throw refuse('cursor must be a next_cursor of this list');
+  }
+  return { name: decoded[0], id: decoded[1] };
 }

@@ -50,6 +50,8 @@ export class AgentResponseDto extends AgentSummaryDto {
 
 export class AgentListResponseDto extends PageMetaDto {
   items: AgentSummaryDto[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: string | null;
 }
 
 export function toAgentSummary(agent: AgentEntity, version: AgentVersionEntity): AgentSummaryDto {

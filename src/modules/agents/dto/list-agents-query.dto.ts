@@ -1,4 +1,4 @@
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
 import { AGENT_STATUSES, type AgentStatus } from '../agent.entity';
 import { IsStorableText } from '../agent-validators';
@@ -22,4 +22,14 @@ export class ListAgentsQueryDto extends PageQueryDto {
   @MaxLength(200)
   @IsStorableText()
   q?: string;
+
+  /**
+   * The `next_cursor` of the page before: the page after it, by name, however agents were added
+   * or deleted in between (offset paging would skip or repeat one). Not with `offset`.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(400)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a next_cursor of this list' })
+  cursor?: string;
 }
