@@ -3,7 +3,7 @@ import { API_KEY_PREFIX } from './auth.ports';
 
 /** The credential of an `Authorization: Bearer <credential>` header; the scheme in any case (RFC 9110 §11.1). */
 export function bearerCredential(authorization: string | undefined): string | undefined {
-  const match = authorization === undefined ? null : /^bearer +(\S+) *$/i.exec(authorization);
+  const match = authorization === undefined ? null : /^bearer +(\S(?:.*\S)?) *$/i.exec(authorization);
   return match ? match[1] : undefined;
 }
 
