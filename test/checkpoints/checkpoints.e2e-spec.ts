@@ -13,15 +13,16 @@ describe('checkpoints', () => {
 
   beforeAll(async () => {
     // The model answers in the voice its system prompt asks for, after one calculator call (two
-    // for a question asked "twice", none for a "quick" one).
+    // for a question asked "twice", none for a "quick" one), taking its time when asked "slowly".
     upstream = await new OpenAiCompatibleServer((req) => {
       const messages = req.body.messages;
       const query = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
       const results = messages.filter((m) => m.role === 'tool');
       const needed = query.includes('quick') ? 0 : query.includes('twice') ? 2 : 1;
+      const delayMs = query.includes('slowly') ? 300 : 0;
       if (results.length < needed) {
         const id = `t${results.length + 1}`;
-        return { toolCalls: [{ id, name: 'calculator', arguments: '{"expression":"40+2"}' }] };
+        return { toolCalls: [{ id, name: 'calculator', arguments: '{"expression":"40+2"}' }], delayMs };
       }
       const system = messages.find((m) => m.role === 'system')?.content ?? '';
       const result = results[results.length - 1]?.content ?? 'quick';
@@ -166,6 +167,32 @@ describe('checkpoints', () => {
     expect(inPlace.body.new_run_id).toBe(runId);
     const again = await waitForStatus(ctx, viewer, runId, ['completed']);
     expect(again.response_content).toBe('It is 42 (what is 40+2?)');
+  });
+
+  it('a run restored in place, paused and resumed goes on along its new path, not the one it left', async () => {
+    const { runId, checkpoints } = await completedRun('what is 40+2, twice?');
+    const query = 'slowly now, twice';
+    const restored = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/restore`)
+      .set('Authorization', operator)
+      .send({ create_new_run: false, modifications: { modified_query: query } });
+    expect(restored.status).toBe(201);
+    // Step 2 of the new path is under way (its model call takes 300 ms): the run pauses after it.
+    const paused = await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    expect(paused.body.status).toBe('paused');
+    const resumed = await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    expect(resumed.body.status).toBe('running');
+    const run = await waitForStatus(ctx, viewer, runId, ['completed']);
+    expect(run.response_content).toBe(`It is 42 (${query})`);
+    expect(run.input_query).toBe(query);
+    // The modified query starts the turn over after step 1: two calculator calls, then the answer.
+    const details = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
+    const steps = details.body.steps as Array<{
+      step_num: number;
+      messages: Array<{ role: string; content: string }>;
+    }>;
+    expect(steps.map((step) => step.step_num)).toEqual([1, 2, 3, 4]);
+    for (const step of steps.slice(1)) expect(step.messages[1]).toEqual({ role: 'user', content: query });
   });
 
   it('accounts each run for what it spent: a fork its own steps, a run restored in place once, with every call', async () => {

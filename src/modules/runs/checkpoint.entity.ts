@@ -35,7 +35,10 @@ export class CheckpointEntity {
   @Column('jsonb', { default: [] })
   tags: string[];
 
-  /** `auto` after a step or on pause, `manual` when asked for. */
+  /**
+   * `auto` after a step, `pause` on pause, `manual` when asked for, `fork` and `restore` where a
+   * run starts again from one.
+   */
   @Column('text', { default: 'auto' })
   kind: string;
 

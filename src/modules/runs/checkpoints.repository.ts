@@ -21,10 +21,14 @@ export class CheckpointsRepository extends TenantScopedRepository<CheckpointEnti
     return this.findOneScoped(tenantId, { id });
   }
 
-  latest(tenantId: string, runId: string): Promise<CheckpointEntity | null> {
-    return this.repo().findOne({
+  /**
+   * Where the run is now: its newest checkpoint. By time, not step: after a restore in place the
+   * run goes on from an earlier step, and the later steps of the path it left are history.
+   */
+  latest(tenantId: string, runId: string, manager?: EntityManager): Promise<CheckpointEntity | null> {
+    return this.repo(manager).findOne({
       where: this.scoped(tenantId, { runId }),
-      order: { stepNum: 'DESC', createdAt: 'DESC' },
+      order: { createdAt: 'DESC', stepNum: 'DESC' },
     });
   }
 

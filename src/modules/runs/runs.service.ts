@@ -267,9 +267,28 @@ export class RunsService {
         },
         manager,
       );
-      // The steps after the checkpoint's belong to the path left behind: its run details list the
-      // path to its new answer (its checkpoints stay, as the history they are).
-      if (moved) await this.steps.deleteAfter(tenantId, run.id, state.stepNum, manager);
+      if (moved) {
+        // The steps after the checkpoint's belong to the path left behind: its run details list
+        // the path to its new answer (its checkpoints stay, as the history they are).
+        await this.steps.deleteAfter(tenantId, run.id, state.stepNum, manager);
+        // The restored state is where the run now is: a resume before its next step goes on from
+        // here, not from the newest checkpoint of the path left behind.
+        await this.checkpoints.create(
+          tenantId,
+          {
+            runId: run.id,
+            stepNum: state.stepNum,
+            status: 'running',
+            messages: state.messages,
+            metrics: { ...state.metrics },
+            agentConfig: checkpoint.agentConfig,
+            description: `restored from ${checkpoint.id}`,
+            tags: ['restore'],
+            kind: 'restore',
+          },
+          manager,
+        );
+      }
       return moved;
     });
     if (!claimed) throw this.illegal(run, 'restored in place');
