@@ -207,6 +207,35 @@ describe('chat', () => {
     ]);
   });
 
+  it('a JSON chat whose run is paused answers 409 RUN_STOPPED naming the run, which can be resumed to its answer', async () => {
+    upstream.respondWith((req) =>
+      req.body.messages.some((m) => m.role === 'tool')
+        ? { chunks: ['forty-two'] }
+        : { toolCalls: [{ id: 'c', name: 'calculator', arguments: '{"expression":"40+2"}' }], delayMs: 300 },
+    );
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, { tools: ['calculator'] });
+    const session = `s-paused-${Date.now()}`;
+    const answer = ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'what is 40+2?', session_id: session })
+      .then((res) => res);
+    let runId: string | undefined;
+    for (let i = 0; i < 200 && !runId; i++) {
+      const runs = await ctx.http.get(`/api/v1/runs?session_id=${session}`).set('Authorization', operator);
+      runId = runs.body.items[0]?.id;
+      if (!runId) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const paused = await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    expect(paused.body.status).toBe('paused');
+    const error = expectError(await answer, 409, 'RUN_STOPPED');
+    expect(error.message).toContain(`/api/v1/runs/${runId}/resume`);
+    expect(error.details).toEqual([expect.objectContaining({ code: 'paused', run_id: runId })]);
+    await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator).expect(200);
+    const run = await waitForStatus(ctx, operator, runId as string, ['completed']);
+    expect(run.response_content).toBe('forty-two');
+  });
+
   it('runs an agent whose model and tools are named components (expanded by the resolved config)', async () => {
     const editor = `Bearer ${tenant.token('editor')}`;
     upstream.respondWith((req) =>

@@ -37,11 +37,23 @@ export class ChatService {
     onClientGone: (handler: () => void) => void = () => undefined,
   ): Promise<ChatResponseDto> {
     const created = await this.runs.create(principal, this.toNewRun(dto));
-    onClientGone(() => this.runs.clientGone(created));
-    const run = await this.runs.waitForEnd(principal.tenant.id, created.id);
+    // Nobody waits for the answer once the client has gone: the run goes on (or is cancelled).
+    const gone = new AbortController();
+    onClientGone(() => {
+      gone.abort();
+      this.runs.clientGone(created);
+    });
+    const run = await this.runs.waitForEnd(principal.tenant.id, created.id, gone.signal);
     const detail = [{ code: run.status, message: run.error ?? `the run is ${run.status}`, run_id: run.id }];
     if (run.status === 'failed')
       throw runError('RUN_FAILED', `The run failed: ${run.error ?? 'unknown reason'}`, detail);
+    if (run.status === 'paused' || run.status === 'interrupted') {
+      throw runError(
+        'RUN_STOPPED',
+        `The run is ${run.status}: resume it with POST /api/v1/runs/${run.id}/resume and read its answer from GET /api/v1/runs/${run.id}`,
+        detail,
+      );
+    }
     if (run.status !== 'completed') throw runError('RUN_CANCELLED', `The run ended ${run.status}`, detail);
     const response = toRunResponse(run);
     return {

@@ -10,7 +10,8 @@ export type RunErrorCode =
   | 'SESSION_BUSY'
   | 'INVALID_RUN_STATE'
   | 'RUN_FAILED'
-  | 'RUN_CANCELLED';
+  | 'RUN_CANCELLED'
+  | 'RUN_STOPPED';
 
 export const runError = defineErrors<RunErrorCode>({
   RUN_NOT_FOUND: 404,
@@ -23,4 +24,5 @@ export const runError = defineErrors<RunErrorCode>({
   INVALID_RUN_STATE: 409,
   RUN_FAILED: 502,
   RUN_CANCELLED: 409,
+  RUN_STOPPED: 409,
 });

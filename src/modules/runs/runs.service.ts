@@ -371,13 +371,19 @@ export class RunsService {
       .catch(() => undefined);
   }
 
-  /** Waits for the run to end (completed, failed, cancelled, or stopped: paused, interrupted). */
-  async waitForEnd(tenantId: string, runId: string): Promise<RunEntity> {
-    const stopped: RunStatus[] = [...TERMINAL_STATUSES, 'interrupted'];
+  /**
+   * Waits for the run to end (completed, failed, cancelled) or stop (paused, interrupted), or for
+   * `gone` (its client left): then it answers the run as it is.
+   */
+  async waitForEnd(tenantId: string, runId: string, gone?: AbortSignal): Promise<RunEntity> {
+    const stopped: RunStatus[] = [...TERMINAL_STATUSES, 'interrupted', 'paused'];
+    const stopEvents = new Set([...FINAL_EVENTS, 'run_interrupted', 'run_paused']);
     let wake: () => void = () => undefined;
     const detach = this.hub.attach(runId, (events) => {
-      if (events.some((e) => FINAL_EVENTS.has(e.type) || e.type === 'run_interrupted')) wake();
+      if (events.some((e) => stopEvents.has(e.type))) wake();
     });
+    const onGone = () => wake();
+    gone?.addEventListener('abort', onGone);
     try {
       for (;;) {
         const woken = new Promise<void>((resolve) => {
@@ -385,11 +391,12 @@ export class RunsService {
           setTimeout(resolve, STATE_POLL_MS).unref();
         });
         const run = await this.getRun(tenantId, runId);
-        if (stopped.includes(run.status)) return run;
+        if (stopped.includes(run.status) || gone?.aborted) return run;
         await woken;
       }
     } finally {
       detach();
+      gone?.removeEventListener('abort', onGone);
     }
   }
 
