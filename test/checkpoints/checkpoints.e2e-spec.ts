@@ -195,6 +195,92 @@ describe('checkpoints', () => {
     for (const step of steps.slice(1)) expect(step.messages[1]).toEqual({ role: 'user', content: query });
   });
 
+  it('a fork or a new-run restore starts its own session: the parent session keeps one turn and is never busy with it', async () => {
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, { tools: ['calculator'] });
+    const session = `s-fork-${Date.now()}`;
+    const chat = (message: string) =>
+      ctx.http
+        .post('/api/v1/chat')
+        .set('Authorization', operator)
+        .send({ agent_id: agent.id, message, session_id: session });
+    const first = await chat('what is 40+2?');
+    expect(first.status).toBe(200);
+    const list = await ctx.http
+      .get(`/api/v1/runs/${first.body.run_id}/checkpoints`)
+      .set('Authorization', viewer);
+    const [checkpoint] = list.body.checkpoints as Array<{ id: string }>;
+    const fork = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoint.id}/fork`)
+      .set('Authorization', operator)
+      .send({ modifications: { system_prompt: 'Talk like a pirate.' } });
+    const restore = await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoint.id}/restore`)
+      .set('Authorization', operator)
+      .send({ create_new_run: true });
+    for (const id of [fork.body.new_run_id, restore.body.new_run_id]) {
+      const run = await waitForStatus(ctx, viewer, id, ['completed']);
+      expect(run.session_id).not.toBe(session);
+    }
+    // The session's history is its own turn, once.
+    const next = await chat('quick: and now?');
+    const details = await ctx.http.get(`/api/v1/runs/${next.body.run_id}`).set('Authorization', viewer);
+    const history = (details.body.steps[0].messages as Array<{ role: string; content: string }>).filter(
+      (m) => m.role === 'user',
+    );
+    expect(history.map((m) => m.content)).toEqual(['what is 40+2?', 'quick: and now?']);
+  });
+
+  it('a paused run resumes or is restored in place only while no other run of its session runs', async () => {
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, { tools: ['calculator'] });
+    const session = `s-turn-${Date.now()}`;
+    // Sent at once (a supertest request waits to be awaited), answered when its run stops.
+    const chat = (message: string) =>
+      ctx.http
+        .post('/api/v1/chat')
+        .set('Authorization', operator)
+        .send({ agent_id: agent.id, message, session_id: session })
+        .then((res) => res);
+    const runIn = async (status: string) => {
+      for (let i = 0; i < 300; i++) {
+        const runs = await ctx.http
+          .get(`/api/v1/runs?session_id=${session}&status=${status}`)
+          .set('Authorization', viewer);
+        if (runs.body.items.length > 0) return runs.body.items[0].id as string;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`no ${status} run in ${session}`);
+    };
+    const firstAnswer = chat('slowly: what is 40+2?');
+    const paused = await runIn('running');
+    expect(
+      (await ctx.http.post(`/api/v1/runs/${paused}/pause`).set('Authorization', operator)).body.status,
+    ).toBe('paused');
+    expectError(await firstAnswer, 409, 'RUN_STOPPED');
+
+    // Another turn of the session runs meanwhile: the paused run waits for it.
+    const secondAnswer = chat('slowly: what is 40+2, twice?');
+    const other = await runIn('running');
+    const resume = expectError(
+      await ctx.http.post(`/api/v1/runs/${paused}/resume`).set('Authorization', operator),
+      409,
+      'SESSION_BUSY',
+    );
+    expect(resume.details).toEqual([expect.objectContaining({ run_id: other })]);
+    const checkpoints = await ctx.http.get(`/api/v1/runs/${paused}/checkpoints`).set('Authorization', viewer);
+    expectError(
+      await ctx.http
+        .post(`/api/v1/checkpoints/${checkpoints.body.checkpoints[0].id}/restore`)
+        .set('Authorization', operator)
+        .send({ create_new_run: false }),
+      409,
+      'SESSION_BUSY',
+    );
+    expect((await secondAnswer).status).toBe(200);
+    await ctx.http.post(`/api/v1/runs/${paused}/resume`).set('Authorization', operator).expect(200);
+    const run = await waitForStatus(ctx, viewer, paused, ['completed']);
+    expect(run.response_content).toBe('It is 42 (slowly: what is 40+2?)');
+  });
+
   it('accounts each run for what it spent: a fork its own steps, a run restored in place once, with every call', async () => {
     const { runId, agentId, checkpoints } = await completedRun('what is 40+2, twice?');
     type Step = { step_num: number; metrics: { total_tokens: number } };

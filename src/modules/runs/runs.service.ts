@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TenantPrincipal } from '../../shared/auth/principal';
@@ -184,7 +185,11 @@ export class RunsService {
     return counted + inFlight + 1 < maxActive * 0.9;
   }
 
-  /** A new run continuing from a checkpoint, linked to its parent (fork, restore as a new run). */
+  /**
+   * A new run continuing from a checkpoint, linked to its parent (fork, restore as a new run). It
+   * starts a session of its own: its history is the checkpoint's messages, so it neither waits for
+   * a run of its parent's session nor adds a second answer to that session's history.
+   */
   async createFromCheckpoint(
     principal: TenantPrincipal,
     checkpoint: CheckpointEntity,
@@ -222,7 +227,7 @@ export class RunsService {
           agentLabel: parent.agentLabel,
           config,
           userId: parent.userId,
-          sessionId: parent.sessionId,
+          sessionId: randomUUID(),
           inputQuery: changes.modifiedQuery ?? parent.inputQuery,
           onDisconnect: 'continue',
           status: 'running',
@@ -251,6 +256,7 @@ export class RunsService {
     const state = this.executor.stateOf(checkpoint, run.metrics, modifiedQuery);
     const claimed = await this.admit(tenantId, async (manager) => {
       if (!from.includes(run.status)) return false;
+      await this.assertSessionFree(run, manager);
       await this.assertCapacity(principal, manager);
       const moved = await this.runs.transition(
         tenantId,
@@ -428,6 +434,7 @@ export class RunsService {
     if (run.status !== 'paused' && run.status !== 'interrupted') throw this.illegal(run, 'resumed');
     await this.assertStillRunnable(principal, run.agentId, run.config);
     const claimed = await this.admit(tenantId, async (manager) => {
+      await this.assertSessionFree(run, manager);
       await this.assertCapacity(principal, manager);
       return this.runs.transition(
         tenantId,
@@ -527,6 +534,21 @@ export class RunsService {
   }
 
   // ---- helpers ---------------------------------------------------------------------------
+
+  /**
+   * A run going on again (resumed, restored in place) takes its session's turn: not while another
+   * run of the session has it (one started while this one was paused, say). Inside the admission.
+   */
+  private async assertSessionFree(run: RunEntity, manager: EntityManager): Promise<void> {
+    const busy = (await this.runs.activeInSession(run.tenantId, run.sessionId, manager)).filter(
+      (other) => other.id !== run.id,
+    );
+    if (busy.length > 0) {
+      throw runError('SESSION_BUSY', `Session ${run.sessionId} already has a run in progress`, [
+        { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: busy[0].id },
+      ]);
+    }
+  }
 
   /**
    * Admissions of a tenant queue here, in process, at most ADMISSIONS_IN_FLIGHT at a time, so
