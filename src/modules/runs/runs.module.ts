@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '../config/config.module';
 import { InternalModule } from '../internal/internal.module';
 import { CheckpointsRepository } from './checkpoints.repository';
 import { RunEventHub } from './run-event-hub';
@@ -13,7 +14,7 @@ import { RunsService } from './runs.service';
 
 /** Runs: the executor (model/tool loop, heartbeats, sweep), their event logs, control and checkpoints. */
 @Module({
-  imports: [InternalModule],
+  imports: [InternalModule, ConfigModule],
   controllers: [RunsController],
   providers: [
     RunsRepository,

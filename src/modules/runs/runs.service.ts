@@ -6,6 +6,7 @@ import { commonError } from '../../shared/errors/common.errors';
 import type { SseStream } from '../../shared/http/sse';
 import { checkPromptLength, checkProviderAllowed, findingsAsDetails } from '../agents/agent-rules';
 import { agentError } from '../agents/agents.errors';
+import { ConfigReviewService } from '../config/config-review.service';
 import { ResolvedConfigService } from '../internal/resolved-config.service';
 import { CheckpointEntity } from './checkpoint.entity';
 import { CheckpointsRepository } from './checkpoints.repository';
@@ -88,6 +89,7 @@ export class RunsService {
     private readonly streams: RunStreamsService,
     private readonly hub: RunEventHub,
     private readonly configs: ResolvedConfigService,
+    private readonly review: ConfigReviewService,
   ) {}
 
   // ---- admission -------------------------------------------------------------------------
@@ -213,6 +215,21 @@ export class RunsService {
           'TIER_LIMIT_EXCEEDED',
           `Tier limit exceeded: ${over[0].message}`,
           findingsAsDetails(over),
+        );
+      }
+      // And to the review an agent's prompt passes (instruction overrides, pasted secrets…).
+      const reviewed = await this.review.review(tenantId, 'agent', {
+        system_prompt: changes.systemPrompt,
+        description: null,
+      });
+      const errors = reviewed
+        .filter((finding) => finding.severity === 'error')
+        .map((finding) => ({ ...finding, path: '/modifications/system_prompt' }));
+      if (errors.length > 0) {
+        throw agentError(
+          'CONFIG_REVIEW_FAILED',
+          `The system prompt did not pass review: ${errors.map((finding) => finding.message).join('; ')}`,
+          findingsAsDetails(errors),
         );
       }
     }
