@@ -762,7 +762,7 @@ export interface paths {
     put?: never;
     /**
      * Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise,
-     *     or when its agent has been deactivated or deleted since.
+     *     when its agent has been deactivated or deleted since, or while another run of its session runs.
      */
     post: operations['resumeRun'];
     delete?: never;
@@ -856,8 +856,9 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Continues from the checkpoint: a new run (default) or the same run when it is not in progress.
-     *     409 when its agent has been deactivated or deleted since.
+     * Continues from the checkpoint: a new run (default, in a session of its own) or the same run
+     *     when it is not in progress. 409 when its agent has been deactivated or deleted since, or (the
+     *     same run) while another run of its session runs.
      */
     post: operations['restoreCheckpoint'];
     delete?: never;
@@ -877,8 +878,9 @@ export interface paths {
     put?: never;
     /**
      * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
-     *     parent. 409 when its agent has been deactivated or deleted since; 422 when the new system
-     *     prompt is longer than your tier allows, or the model provider is not allowed by your limits.
+     *     parent, in a session of its own. 409 when its agent has been deactivated or deleted since;
+     *     422 when the new system prompt is longer than your tier allows or fails the prompt review, or
+     *     the model provider is not allowed by your limits.
      */
     post: operations['forkCheckpoint'];
     delete?: never;

@@ -31,8 +31,9 @@ export class CheckpointsController {
   }
 
   /**
-   * Continues from the checkpoint: a new run (default) or the same run when it is not in progress.
-   * 409 when its agent has been deactivated or deleted since.
+   * Continues from the checkpoint: a new run (default, in a session of its own) or the same run
+   * when it is not in progress. 409 when its agent has been deactivated or deleted since, or (the
+   * same run) while another run of its session runs.
    */
   @Post(':id/restore')
   @RequirePermission(Permission.RunControl)
@@ -48,8 +49,9 @@ export class CheckpointsController {
 
   /**
    * Starts a new run from the checkpoint with changes (system prompt, query), linked to its
-   * parent. 409 when its agent has been deactivated or deleted since; 422 when the new system
-   * prompt is longer than your tier allows, or the model provider is not allowed by your limits.
+   * parent, in a session of its own. 409 when its agent has been deactivated or deleted since;
+   * 422 when the new system prompt is longer than your tier allows or fails the prompt review, or
+   * the model provider is not allowed by your limits.
    */
   @Post(':id/fork')
   @RequirePermission(Permission.RunControl)

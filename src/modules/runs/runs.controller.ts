@@ -108,7 +108,7 @@ export class RunsController {
 
   /**
    * Resumes a paused or interrupted run from its latest checkpoint, on this instance; 409 otherwise,
-   * or when its agent has been deactivated or deleted since.
+   * when its agent has been deactivated or deleted since, or while another run of its session runs.
    */
   @Post(':id/resume')
   @HttpCode(200)
