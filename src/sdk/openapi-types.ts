@@ -1927,7 +1927,7 @@ export interface components {
       stream?: boolean;
       /** @description Run the version this label points at (default: latest). Excludes `version`. */
       label?: string;
-      /** @description Run this version. Excludes `label`. */
+      /** @description Run this version (a JSON integer). Excludes `label`. */
       version?: number;
       /**
        * @description When the session already has a run in progress: `reject` (409, default), `enqueue`, or `interrupt` (cancels it).

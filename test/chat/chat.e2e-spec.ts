@@ -402,6 +402,18 @@ describe('chat', () => {
       );
       expect(error.details).toEqual([expect.objectContaining({ field: 'version', code: 'max' })]);
     }
+    // A version is a JSON integer: true, "0x2" and " 2 " are no versions (they once ran 1 and 2).
+    for (const version of [true, '0x2', ' 2 ', '2']) {
+      const error = expectError(
+        await ctx.http
+          .post('/api/v1/chat')
+          .set('Authorization', operator)
+          .send({ agent_id: agent.id, message: 'x', version }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(error.details).toEqual([expect.objectContaining({ field: 'version', code: 'isInt' })]);
+    }
     expectError(
       await ctx.http
         .post('/api/v1/chat')

@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -56,9 +55,8 @@ export class ChatRequestDto {
   @Matches(/^[a-z0-9][a-z0-9_.-]{0,62}$/)
   label?: string;
 
-  /** Run this version. Excludes `label`. */
+  /** Run this version (a JSON integer). Excludes `label`. */
   @IsOptional()
-  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
