@@ -1,6 +1,7 @@
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer, tokensOf } from '../helpers/openai-compatible-server';
+import { SseClient } from '../helpers/sse-client';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { openAiAgent, waitForStatus } from '../runs/run-helpers';
 
@@ -193,6 +194,26 @@ describe('checkpoints', () => {
     }>;
     expect(steps.map((step) => step.step_num)).toEqual([1, 2, 3, 4]);
     for (const step of steps.slice(1)) expect(step.messages[1]).toEqual({ role: 'user', content: query });
+  });
+
+  it('the stream of a run restored in place goes past its old final event to the new one', async () => {
+    const { runId, checkpoints } = await completedRun();
+    const before = await ctx.http.get(`/api/v1/runs/${runId}/events?limit=100`).set('Authorization', viewer);
+    const oldEnd = before.body.total as number;
+    await ctx.http
+      .post(`/api/v1/checkpoints/${checkpoints[0].id}/restore`)
+      .set('Authorization', operator)
+      .send({ create_new_run: false, modifications: { modified_query: 'slowly, again' } })
+      .expect(201);
+    const joined = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, { Authorization: viewer });
+    expect(joined.status).toBe(200);
+    await joined.ended(15_000);
+    const ids = joined.events.map((e) => Number(e.id));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    expect(ids.length).toBeGreaterThan(oldEnd);
+    expect(joined.events[oldEnd - 1].event).toBe('run_completed');
+    expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
+    expect(JSON.parse(joined.events[joined.events.length - 1].data).response).toContain('slowly, again');
   });
 
   it('a fork or a new-run restore starts its own session: the parent session keeps one turn and is never busy with it', async () => {

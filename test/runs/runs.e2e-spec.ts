@@ -114,6 +114,22 @@ describe('runs', () => {
     );
   });
 
+  it('a join from past the end of a running run sends nothing and ends with the run', async () => {
+    upstream.respondWith(() => ({ chunks: LONG, chunkDelayMs: 15 }));
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);
+    const first = await chat({ agent_id: agent.id, message: 'long' });
+    await first.waitFor(2);
+    const runId = dataOf(first.events[0]).run_id as string;
+    const ahead = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, {
+      Authorization: viewer,
+      'Last-Event-ID': '100000',
+    });
+    expect(ahead.status).toBe(200);
+    await first.body();
+    await ahead.ended(15_000);
+    expect(ahead.events).toEqual([]);
+  });
+
   it('on_disconnect cancel cancels the run when the client goes away', async () => {
     upstream.respondWith(() => ({ chunks: LONG, hangAfter: 2 }));
     const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);

@@ -25,16 +25,34 @@ export class RunStreamsService {
 
   /**
    * `fresh`: the run was created here and has not started, so nothing is stored yet and the
-   * stream goes live at once, without reading the log first.
+   * stream goes live at once, without reading the log first. `ended`: the run had ended when the
+   * stream was asked for.
+   *
+   * A final event read from the log ends the stream only when the log ends with it and the run
+   * had ended: a run restored in place has gone on after an earlier final event, and its events
+   * after it are still to come. A final event seen live always ends it, and so does one at or
+   * before the position (the client asked from past the run's end).
    */
-  async follow(tenantId: string, runId: string, after: number, sse: SseStream, fresh = false): Promise<void> {
+  async follow(
+    tenantId: string,
+    runId: string,
+    after: number,
+    sse: SseStream,
+    { fresh = false, ended = false }: { fresh?: boolean; ended?: boolean } = {},
+  ): Promise<void> {
     let last = after;
     const pending = new Map<number, RunEvent>();
+    const live = new Set<number>();
+    let logEnds = false;
     let replaying = true;
     let reading = false;
     let lastActivity = Date.now();
     // Set below; a stream leaves the hub with its final event, not when its socket closes later.
     let detach: () => void = () => undefined;
+    const end = () => {
+      sse.close();
+      detach();
+    };
 
     const deliver = () => {
       let event: RunEvent | undefined;
@@ -43,13 +61,14 @@ export class RunStreamsService {
         sse.send(event.seq, event.type, event.data);
         last = event.seq;
         lastActivity = Date.now();
-        if (FINAL_EVENTS.has(event.type)) {
-          sse.close();
-          detach();
+        const final = FINAL_EVENTS.has(event.type);
+        if (final && (live.has(event.seq) || (ended && logEnds && !pending.has(event.seq + 1)))) {
+          end();
           return;
         }
       }
       for (const seq of pending.keys()) if (seq <= last) pending.delete(seq);
+      for (const seq of live) if (seq <= last) live.delete(seq);
     };
     const readLog = async () => {
       if (reading || sse.isClosed) return;
@@ -58,6 +77,7 @@ export class RunStreamsService {
         for (let attempt = 0; ; attempt++) {
           const rows = await this.events.after(tenantId, runId, last, REPLAY_PAGE);
           for (const row of rows) if (row.seq > last) pending.set(row.seq, row);
+          logEnds = rows.length < REPLAY_PAGE;
           deliver();
           if (sse.isClosed) return;
           if (rows.length === REPLAY_PAGE) continue;
@@ -71,7 +91,16 @@ export class RunStreamsService {
     };
 
     detach = this.hub.attach(runId, (events) => {
-      for (const event of events) if (event.seq > last) pending.set(event.seq, event);
+      for (const event of events) {
+        if (event.seq > last) {
+          pending.set(event.seq, event);
+          live.add(event.seq);
+        } else if (FINAL_EVENTS.has(event.type) && !sse.isClosed) {
+          // The run ended at or before the position the stream was asked from.
+          end();
+          return;
+        }
+      }
       if (replaying) return;
       deliver();
       if (pending.size > 0) void readLog().catch(() => sse.close());

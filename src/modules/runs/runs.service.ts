@@ -364,11 +364,12 @@ export class RunsService {
     ended: () => void,
   ): Promise<void> {
     const run = await this.getRun(tenantId, id);
-    if (TERMINAL_STATUSES.includes(run.status)) {
+    const terminal = TERMINAL_STATUSES.includes(run.status);
+    if (terminal) {
       const last = await this.events.last(tenantId, id);
       if (last && FINAL_EVENTS.has(last.type) && after >= last.seq) return ended();
     }
-    await this.streams.follow(tenantId, id, after, open());
+    await this.streams.follow(tenantId, id, after, open(), { ended: terminal });
   }
 
   /** Follows a run just created here from its first event (the chat stream); attaches before it returns. */
@@ -377,7 +378,7 @@ export class RunsService {
       // The client did not go away: this instance ended the stream (shutting down, credentials).
       if (!sse.closedByServer) this.clientGone(run);
     });
-    return this.streams.follow(tenantId, run.id, 0, sse, true);
+    return this.streams.follow(tenantId, run.id, 0, sse, { fresh: true });
   }
 
   /**
