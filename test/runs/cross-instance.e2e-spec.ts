@@ -223,4 +223,27 @@ describe('runs across instances', () => {
       await c.close();
     }
   });
+
+  it("a stream that hears no live event (its bus is not the executor's) follows the log and ends with the run", async () => {
+    const c = await startTestApp({ database: a.database, withoutRedis: true });
+    try {
+      upstream.respondWith(() => ({ chunks: WORDS, chunkDelayMs: 20 }));
+      const agent = await openAiAgent(a, tenant, upstream.baseUrl);
+      const onA = await postSse(
+        `${a.url}/api/v1/chat`,
+        { Authorization: operator },
+        { agent_id: agent.id, message: 'x', stream: true },
+      );
+      await onA.waitFor(2);
+      const runId = dataOf(onA.events[0]).run_id as string;
+      const onC = await SseClient.open(`${c.url}/api/v1/runs/${runId}/stream`, { Authorization: operator });
+      expect(onC.status).toBe(200);
+      await onA.body();
+      await onC.ended(15_000);
+      expect(onC.events.map((e) => e.id)).toEqual(onA.events.map((e) => e.id));
+      expect(onC.events[onC.events.length - 1].event).toBe('run_completed');
+    } finally {
+      await c.close();
+    }
+  });
 });

@@ -95,6 +95,15 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
     return row ? toRunEvent(row) : null;
   }
 
+  /** Whether the run has ended (completed, failed or cancelled) now. */
+  async runEnded(tenantId: string, runId: string): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2 AND status IN ('completed', 'failed', 'cancelled')`,
+      [tenantId, runId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   async after(tenantId: string, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
     const rows = await this.scopedQuery(tenantId, 'e')
       .andWhere('e.run_id = :runId AND e.seq > :afterSeq', { runId, afterSeq })

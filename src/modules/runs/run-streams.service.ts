@@ -29,7 +29,7 @@ export class RunStreamsService {
    * stream was asked for.
    *
    * A final event read from the log ends the stream only when the log ends with it and the run
-   * had ended: a run restored in place has gone on after an earlier final event, and its events
+   * has ended: a run restored in place has gone on after an earlier final event, and its events
    * after it are still to come. A final event seen live always ends it, and so does one at or
    * before the position (the client asked from past the run's end).
    */
@@ -61,10 +61,23 @@ export class RunStreamsService {
         sse.send(event.seq, event.type, event.data);
         last = event.seq;
         lastActivity = Date.now();
-        const final = FINAL_EVENTS.has(event.type);
-        if (final && (live.has(event.seq) || (ended && logEnds && !pending.has(event.seq + 1)))) {
-          end();
-          return;
+        if (FINAL_EVENTS.has(event.type)) {
+          const lastInLog = logEnds && !pending.has(event.seq + 1);
+          if (live.has(event.seq) || (ended && lastInLog)) {
+            end();
+            return;
+          }
+          // Read from the log, with nothing after it yet: the run's end whose live message was
+          // lost, or the end of the path a run restored in place has left. Its state tells.
+          if (lastInLog) {
+            const seq = event.seq;
+            void this.events
+              .runEnded(tenantId, runId)
+              .then((over) => {
+                if (over && last === seq && !sse.isClosed) end();
+              })
+              .catch(() => undefined);
+          }
         }
       }
       for (const seq of pending.keys()) if (seq <= last) pending.delete(seq);
