@@ -390,8 +390,14 @@ describe('chat', () => {
       400,
       'VALIDATION_FAILED',
     );
-    // A version past what a version can be (an integer-valued float included) is refused, not looked up.
-    for (const version of [2_147_483_648, 1.5e300]) {
+    // A version past what a version can be (an integer-valued float included) is refused, not
+    // looked up; and a version is a JSON integer: true, "0x2" and " 2 " once ran versions 1 and 2.
+    const badVersions: Array<[unknown, string]> = [
+      [2_147_483_648, 'max'],
+      [1.5e300, 'max'],
+      ...[true, '0x2', ' 2 ', '2'].map((version): [unknown, string] => [version, 'isInt']),
+    ];
+    for (const [version, code] of badVersions) {
       const error = expectError(
         await ctx.http
           .post('/api/v1/chat')
@@ -400,19 +406,7 @@ describe('chat', () => {
         400,
         'VALIDATION_FAILED',
       );
-      expect(error.details).toEqual([expect.objectContaining({ field: 'version', code: 'max' })]);
-    }
-    // A version is a JSON integer: true, "0x2" and " 2 " are no versions (they once ran 1 and 2).
-    for (const version of [true, '0x2', ' 2 ', '2']) {
-      const error = expectError(
-        await ctx.http
-          .post('/api/v1/chat')
-          .set('Authorization', operator)
-          .send({ agent_id: agent.id, message: 'x', version }),
-        400,
-        'VALIDATION_FAILED',
-      );
-      expect(error.details).toEqual([expect.objectContaining({ field: 'version', code: 'isInt' })]);
+      expect(error.details).toEqual([expect.objectContaining({ field: 'version', code })]);
     }
     expectError(
       await ctx.http

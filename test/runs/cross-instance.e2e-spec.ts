@@ -198,19 +198,32 @@ describe('runs across instances', () => {
     streams.forEach((s) => s.close());
   });
 
-  it('a cancel whose bus message is lost still arrives: the intent is stored and read with the heartbeat', async () => {
-    // C shares the database but not the bus: its control messages never reach A.
+  /** An instance C sharing the database but not the bus: no message between it and A gets through. */
+  async function withBuslessInstance(work: (c: TestApp) => Promise<void>): Promise<void> {
     const c = await startTestApp({ database: a.database, withoutRedis: true });
     try {
+      await work(c);
+    } finally {
+      await c.close();
+    }
+  }
+
+  /** A streamed chat executing on A, once `events` of it have arrived. */
+  async function chatOnA(events: number) {
+    const agent = await openAiAgent(a, tenant, upstream.baseUrl);
+    const onA = await postSse(
+      `${a.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'x', stream: true },
+    );
+    await onA.waitFor(events);
+    return { onA, runId: dataOf(onA.events[0]).run_id as string };
+  }
+
+  it('a cancel whose bus message is lost still arrives: the intent is stored and read with the heartbeat', async () => {
+    await withBuslessInstance(async (c) => {
       upstream.respondWith(() => ({ chunks: WORDS, hangAfter: 2 }));
-      const agent = await openAiAgent(a, tenant, upstream.baseUrl);
-      const onA = await postSse(
-        `${a.url}/api/v1/chat`,
-        { Authorization: operator },
-        { agent_id: agent.id, message: 'x', stream: true },
-      );
-      await onA.waitFor(4);
-      const runId = dataOf(onA.events[0]).run_id as string;
+      const { runId } = await chatOnA(4);
       const request = upstream.requests[upstream.requests.length - 1];
       await c.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator).expect(200);
       expect((await waitForStatus(a, operator, runId, ['cancelled'])).status).toBe('cancelled');
@@ -219,31 +232,19 @@ describe('runs across instances', () => {
       const onC = await SseClient.open(`${c.url}/api/v1/runs/${runId}/stream`, { Authorization: operator });
       await onC.body();
       expect(onC.events[onC.events.length - 1].event).toBe('run_cancelled');
-    } finally {
-      await c.close();
-    }
+    });
   });
 
   it("a stream that hears no live event (its bus is not the executor's) follows the log and ends with the run", async () => {
-    const c = await startTestApp({ database: a.database, withoutRedis: true });
-    try {
+    await withBuslessInstance(async (c) => {
       upstream.respondWith(() => ({ chunks: WORDS, chunkDelayMs: 20 }));
-      const agent = await openAiAgent(a, tenant, upstream.baseUrl);
-      const onA = await postSse(
-        `${a.url}/api/v1/chat`,
-        { Authorization: operator },
-        { agent_id: agent.id, message: 'x', stream: true },
-      );
-      await onA.waitFor(2);
-      const runId = dataOf(onA.events[0]).run_id as string;
+      const { onA, runId } = await chatOnA(2);
       const onC = await SseClient.open(`${c.url}/api/v1/runs/${runId}/stream`, { Authorization: operator });
       expect(onC.status).toBe(200);
       await onA.body();
       await onC.ended(15_000);
       expect(onC.events.map((e) => e.id)).toEqual(onA.events.map((e) => e.id));
       expect(onC.events[onC.events.length - 1].event).toBe('run_completed');
-    } finally {
-      await c.close();
-    }
+    });
   });
 });
