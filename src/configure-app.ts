@@ -130,7 +130,8 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   app.use((req: Request, res: Response, next: NextFunction) =>
     (req.path.startsWith('/docs') ? docs : strict)(req, res, next),
   );
-  app.use(jsonBodies(settings));
+  // CORS before the body is read: an error the body parser answers (malformed JSON, 413, 415)
+  // must reach a browser as its envelope, not as an opaque network error.
   if (settings.corsOrigins.length > 0) {
     app.enableCors({
       origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,
@@ -138,6 +139,7 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
       maxAge: 600,
     });
   }
+  app.use(jsonBodies(settings));
   applyGlobalPrefix(app);
   app.useGlobalPipes(createValidationPipe());
   const document = buildOpenApiDocument(app, settings.version, AGENT_OPENAPI_SCHEMAS);

@@ -37,6 +37,34 @@ describe('CORS (CORS_ORIGINS set)', () => {
     );
   });
 
+  it('lets a listed origin read the errors answered while the body is read (malformed, too large, not JSON, reserved key)', async () => {
+    const post = () =>
+      ctx.http
+        .post('/api/v1/agents')
+        .set('Origin', ADMIN)
+        .set('Authorization', `Bearer ${tenant.token('editor')}`);
+    const answers = [
+      [await post().set('Content-Type', 'application/json').send('{x'), 400, 'MALFORMED_JSON'],
+      [await post().set('Content-Type', 'text/plain').send('hello'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [
+        await post()
+          .set('Content-Type', 'application/json')
+          .send(`{"a":"${'x'.repeat(2_000_000)}"}`),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+      [
+        await post().set('Content-Type', 'application/json').send('{"name":"x","constructor":1}'),
+        400,
+        'VALIDATION_FAILED',
+      ],
+    ] as const;
+    for (const [res, status, code] of answers) {
+      expect([res.status, res.body.error?.code]).toEqual([status, code]);
+      expect(res.headers['access-control-allow-origin']).toBe(ADMIN);
+    }
+  });
+
   it('gives another origin no CORS header, so its browser keeps the answer from it', async () => {
     const preflight = await ctx.http
       .options('/api/v1/agents')
