@@ -432,7 +432,11 @@ export interface paths {
     /** Lists the global templates and your tenant's own, by name. */
     get: operations['listTemplates'];
     put?: never;
-    /** Creates a template for your tenant, or a global one (`global: true`, platform operators only). */
+    /**
+     * Creates a template for your tenant, or a global one (`global: true`, platform operators only).
+     *     422 CONFIG_REVIEW_FAILED when its system prompt or description fails the content review an
+     *     agent's does.
+     */
     post: operations['createTemplate'];
     delete?: never;
     options?: never;
@@ -449,7 +453,7 @@ export interface paths {
     };
     /** Gets a global template or one of yours (`ETag: "<version>"`). */
     get: operations['getTemplate'];
-    /** Replaces a template; its version goes up by one when anything changes. */
+    /** Replaces a template; its version goes up by one when anything changes. 422 as on create. */
     put: operations['updateTemplate'];
     post?: never;
     /** Deletes a template; agents made from it are unaffected. */
@@ -4514,6 +4518,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
+      /** @description Valid JSON that breaks a rule */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
       /** @description Rate limit of the tenant exceeded */
       429: {
         headers: {
@@ -4664,6 +4677,15 @@ export interface operations {
       };
       /** @description If-Match is stale */
       412: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Valid JSON that breaks a rule */
+      422: {
         headers: {
           [name: string]: unknown;
         };

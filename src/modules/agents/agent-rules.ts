@@ -1,6 +1,7 @@
 import type { ErrorDetail } from '../../shared/errors/app-error';
 import type { TenantLimits } from '../../shared/auth/principal';
 import type { AgentConfig } from './agent-config';
+import { agentError } from './agents.errors';
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
@@ -115,6 +116,17 @@ export function adviseOn(config: AgentConfig): Finding[] {
 
 export function hasErrors(findings: Finding[]): boolean {
   return findings.some((finding) => finding.severity === 'error');
+}
+
+/** A 422 CONFIG_REVIEW_FAILED naming the review's error findings, when it has any. */
+export function assertReviewPassed(findings: Finding[], what = 'The config'): void {
+  const errors = findings.filter((finding) => finding.severity === 'error');
+  if (errors.length === 0) return;
+  throw agentError(
+    'CONFIG_REVIEW_FAILED',
+    `${what} did not pass review: ${errors.map((finding) => finding.message).join('; ')}`,
+    findingsAsDetails(errors),
+  );
 }
 
 /** Error findings as error-envelope details. */

@@ -20,6 +20,7 @@ import {
 import type { AgentLabelEntity } from './agent-label.entity';
 import {
   adviseOn,
+  assertReviewPassed,
   checkAgentCount,
   checkTierLimits,
   Finding,
@@ -167,7 +168,7 @@ export class AgentsService {
           const input = await prepare(manager);
           name = input.name;
           this.enforce(checkTierLimits(input.config, tenant.limits, tenant.tier));
-          this.enforceReview(await this.review.reviewAgent(tenant, input.config, manager));
+          assertReviewPassed(await this.review.reviewAgent(tenant, input.config, manager));
           await this.agents.lockCreation(tenant.id, manager);
           const count = await this.agents.countActive(tenant.id, manager);
           this.enforce(checkAgentCount(count, tenant.limits, tenant.tier));
@@ -505,7 +506,7 @@ export class AgentsService {
 
           if (configChanged) {
             this.enforce(checkTierLimits(desired.config, tenant.limits, tenant.tier));
-            this.enforceReview(await this.review.reviewAgent(tenant, desired.config, manager));
+            assertReviewPassed(await this.review.reviewAgent(tenant, desired.config, manager));
           }
           if (nameChanged) await this.assertNameFree(tenant.id, desired.name, id, manager);
           const version = configChanged
@@ -652,16 +653,6 @@ export class AgentsService {
   }
 
   /** The review's errors refuse the save (422 with them); its warnings do not. */
-  private enforceReview(findings: Finding[]): void {
-    if (!hasErrors(findings)) return;
-    const errors = findings.filter((finding) => finding.severity === 'error');
-    throw agentError(
-      'CONFIG_REVIEW_FAILED',
-      `The config did not pass review: ${errors.map((finding) => finding.message).join('; ')}`,
-      findingsAsDetails(errors),
-    );
-  }
-
   private checkLabelName(label: string): void {
     if (label === IMPLICIT_LABEL) {
       throw agentError('LABEL_RESERVED', '"latest" always follows the current version and cannot be set', [

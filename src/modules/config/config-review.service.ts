@@ -74,6 +74,19 @@ export class ConfigReviewService {
     return [...content, ...(await this.references(tenant, config, manager))];
   }
 
+  /**
+   * The content review of an agent's texts alone, for what carries them without being an agent
+   * (a template, a fork's new prompt): its findings, their paths under `prefix`.
+   */
+  async reviewTexts(
+    tenantId: string,
+    texts: { system_prompt: string | null; description: string | null },
+    prefix = '',
+  ): Promise<Finding[]> {
+    const findings = await this.review(tenantId, 'agent', texts);
+    return findings.map((finding) => ({ ...finding, path: `${prefix}${finding.path}` }));
+  }
+
   /** `config` must hold no secret in clear: callers pass it masked. */
   review(
     tenantId: string,

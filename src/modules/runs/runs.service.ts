@@ -4,7 +4,12 @@ import type { EntityManager } from 'typeorm';
 import type { TenantPrincipal } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
 import type { SseStream } from '../../shared/http/sse';
-import { checkPromptLength, checkProviderAllowed, findingsAsDetails } from '../agents/agent-rules';
+import {
+  assertReviewPassed,
+  checkPromptLength,
+  checkProviderAllowed,
+  findingsAsDetails,
+} from '../agents/agent-rules';
 import { agentError } from '../agents/agents.errors';
 import { ConfigReviewService } from '../config/config-review.service';
 import { ResolvedConfigService } from '../internal/resolved-config.service';
@@ -218,20 +223,14 @@ export class RunsService {
         );
       }
       // And to the review an agent's prompt passes (instruction overrides, pasted secrets…).
-      const reviewed = await this.review.review(tenantId, 'agent', {
-        system_prompt: changes.systemPrompt,
-        description: null,
-      });
-      const errors = reviewed
-        .filter((finding) => finding.severity === 'error')
-        .map((finding) => ({ ...finding, path: '/modifications/system_prompt' }));
-      if (errors.length > 0) {
-        throw agentError(
-          'CONFIG_REVIEW_FAILED',
-          `The system prompt did not pass review: ${errors.map((finding) => finding.message).join('; ')}`,
-          findingsAsDetails(errors),
-        );
-      }
+      assertReviewPassed(
+        await this.review.reviewTexts(
+          tenantId,
+          { system_prompt: changes.systemPrompt, description: null },
+          '/modifications',
+        ),
+        'The system prompt',
+      );
     }
     const state = this.executor.stateOf(checkpoint, emptyMetrics(), changes.modifiedQuery);
     const run = await this.admit(tenantId, async (manager) => {

@@ -54,11 +54,15 @@ export class TemplatesController {
     return this.templates.list(principal.tenant.id, query);
   }
 
-  /** Creates a template for your tenant, or a global one (`global: true`, platform operators only). */
+  /**
+   * Creates a template for your tenant, or a global one (`global: true`, platform operators only).
+   * 422 CONFIG_REVIEW_FAILED when its system prompt or description fails the content review an
+   * agent's does.
+   */
   @Post()
   @RequirePermission(Permission.TemplateWrite)
   @ApiCreatedResponse({ type: TemplateResponseDto })
-  @ApiErrors(400, 409)
+  @ApiErrors(400, 409, 422)
   async createTemplate(
     @CurrentTenant() principal: TenantPrincipal,
     @Body() dto: CreateTemplateDto,
@@ -81,11 +85,11 @@ export class TemplatesController {
     return withEtag(res, await this.templates.get(principal.tenant.id, id));
   }
 
-  /** Replaces a template; its version goes up by one when anything changes. */
+  /** Replaces a template; its version goes up by one when anything changes. 422 as on create. */
   @Put(':id')
   @RequirePermission(Permission.TemplateWrite)
   @IfMatchHeader()
-  @ApiErrors(400, 404, 409, 412)
+  @ApiErrors(400, 404, 409, 412, 422)
   async updateTemplate(
     @CurrentTenant() principal: TenantPrincipal,
     @Param('id', UuidParam) id: string,

@@ -5,10 +5,12 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { actorOf, TenantPrincipal } from '../../shared/auth/principal';
 import { OutboxService } from '../../shared/events/outbox.service';
 import { pageOf } from '../../shared/http/pagination.dto';
-import { configFieldsOf, normalizeConfig, patchConfig } from '../agents/agent-config';
+import { AgentConfig, configFieldsOf, normalizeConfig, patchConfig } from '../agents/agent-config';
+import { assertReviewPassed } from '../agents/agent-rules';
 import { AgentsService } from '../agents/agents.service';
 import type { AgentResponseDto } from '../agents/dto/agent-response.dto';
 import { AuditService } from '../audit/audit.service';
+import { ConfigReviewService } from '../config/config-review.service';
 import { Tier, TIERS } from '../tenants/tiers';
 import type { CreateTemplateDto, UpdateTemplateDto } from './dto/create-template.dto';
 import type { InstantiateTemplateDto } from './dto/instantiate-template.dto';
@@ -43,6 +45,7 @@ export class TemplatesService {
     private readonly agents: AgentsService,
     private readonly audit: AuditService,
     private readonly outbox: OutboxService,
+    private readonly review: ConfigReviewService,
   ) {}
 
   async list(tenantId: string, query: ListTemplatesQueryDto): Promise<TemplateListResponseDto> {
@@ -58,8 +61,10 @@ export class TemplatesService {
     const global = dto.global === true;
     if (global) this.requirePlatform(principal);
     const owner = global ? null : principal.tenant.id;
-    return this.nameConflictsAs409(dto.name, () =>
-      this.dataSource.transaction(async (manager) => {
+    const config = normalizeConfig(configFieldsOf(dto.config ?? {}));
+    return this.nameConflictsAs409(dto.name, async () => {
+      await this.assertContentPasses(principal, config);
+      return this.dataSource.transaction(async (manager) => {
         await this.assertNameFree(owner, dto.name, null, manager);
         const template = await this.templates.insert(
           {
@@ -68,7 +73,7 @@ export class TemplatesService {
             description: dto.description ?? null,
             tags: dto.tags ?? [],
             minTier: dto.min_tier ?? 'free',
-            config: normalizeConfig(configFieldsOf(dto.config ?? {})),
+            config,
             createdBy: actorOf(principal),
           },
           manager,
@@ -82,8 +87,8 @@ export class TemplatesService {
         });
         await this.publish(manager, principal, 'template.created', after);
         return after;
-      }),
-    );
+      });
+    });
   }
 
   update(
@@ -93,16 +98,18 @@ export class TemplatesService {
     ifMatch: string | undefined,
   ): Promise<TemplateResponseDto> {
     const condition = readIfMatch(ifMatch);
+    const config = normalizeConfig(configFieldsOf(dto.config ?? {}));
     return this.nameConflictsAs409(dto.name, () =>
       this.dataSource.transaction(async (manager) => {
         const template = await this.lockForChange(principal, id, condition, manager);
+        await this.assertContentPasses(principal, config);
         const before = toTemplateResponse(template);
         const next = {
           name: dto.name,
           description: dto.description ?? null,
           tags: dto.tags ?? [],
           minTier: dto.min_tier ?? 'free',
-          config: normalizeConfig(configFieldsOf(dto.config ?? {})),
+          config,
         };
         const same =
           canonicalize(next) ===
@@ -129,6 +136,16 @@ export class TemplatesService {
         return after;
       }),
     );
+  }
+
+  /**
+   * A template's texts pass the content review an agent's do (instruction overrides, secrets
+   * pasted into the prompt): it is stored, audited and shown as it is. What depends on the tenant
+   * that instantiates it (components, tier) is checked then.
+   */
+  private async assertContentPasses(principal: TenantPrincipal, config: AgentConfig): Promise<void> {
+    const texts = { system_prompt: config.system_prompt, description: config.description };
+    assertReviewPassed(await this.review.reviewTexts(principal.tenant.id, texts, '/config'), 'The template');
   }
 
   /** Deletes a template; agents made from it keep their configs and remember its id and version. */
