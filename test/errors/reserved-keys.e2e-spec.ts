@@ -44,4 +44,40 @@ describe('reserved keys in bodies', () => {
     expect(res.status).toBe(201);
     expect(res.body.metadata).toEqual(metadata);
   });
+
+  it('refuses fields named like members of every object (toString, valueOf…) where a DTO reads them, keeping them as data elsewhere', async () => {
+    const tenant = await createTenant(ctx, { tier: 'pro' });
+    const auth = `Bearer ${tenant.token('admin')}`;
+    const refused: Array<[string, string, Record<string, unknown>, string]> = [
+      ['post', '/api/v1/templates', { name: 'tsx', toString: 'oops' }, 'toString'],
+      ['post', '/api/v1/templates', { name: 'tsy', config: { isPrototypeOf: 'x' } }, 'config.isPrototypeOf'],
+      ['post', '/api/v1/agents', { name: 'a1', config: { valueOf: 1 } }, 'config.valueOf'],
+      ['post', '/api/v1/api-keys', { name: 'k', role: 'viewer', hasOwnProperty: 1 }, 'hasOwnProperty'],
+    ];
+    for (const [method, path, body, field] of refused) {
+      const res = await (method === 'post' ? ctx.http.post(path) : ctx.http.patch(path))
+        .set('Authorization', auth)
+        .send(body);
+      const error = expectError(res, 400, 'VALIDATION_FAILED');
+      expect(error.details).toEqual([expect.objectContaining({ field, code: 'unknownField' })]);
+    }
+    for (const query of ['toString=1', 'valueOf=1', 'hasOwnProperty=x']) {
+      const error = expectError(
+        await ctx.http.get(`/api/v1/templates?${query}`).set('Authorization', auth),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(error.details).toEqual([expect.objectContaining({ code: 'unknownField' })]);
+    }
+    const templates = await ctx.http.get('/api/v1/templates?scope=tenant').set('Authorization', auth);
+    expect(templates.body.total).toBe(0);
+    // In free-form JSON they are data, stored as sent.
+    const metadata = { toString: 1, valueOf: { hasOwnProperty: 2 } };
+    const agent = await ctx.http
+      .post('/api/v1/agents')
+      .set('Authorization', auth)
+      .send({ name: 'kept', metadata });
+    expect(agent.status).toBe(201);
+    expect(agent.body.metadata).toEqual(metadata);
+  });
 });

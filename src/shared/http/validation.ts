@@ -1,5 +1,6 @@
-import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { IsDate, IsObject, ValidateNested } from 'class-validator';
 import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
@@ -99,8 +100,57 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return details;
 }
 
+/** Types a DTO field may declare with `@Type` that hold no fields of their own. */
+const LEAF_TYPES = new Set<unknown>([Object, Number, String, Boolean, Date, Array]);
+const MAX_DTO_DEPTH = 10;
+
+/**
+ * The paths of keys class-transformer drops unseen where `value` becomes a DTO (a key named like a
+ * member of every object, such as `toString`, reads as that member there), in the DTO and in the
+ * nested DTOs its `@Type` fields declare. Free-form JSON fields (metadata, a tool's parameters)
+ * keep such keys as data and are not looked into.
+ */
+function droppedKeys(value: unknown, type: object, path: string, found: string[], depth = 0): void {
+  if (depth > MAX_DTO_DEPTH || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => droppedKeys(item, type, `${path}.${index}`, found, depth + 1));
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key in Object.prototype) {
+      found.push(at);
+      continue;
+    }
+    const nested = defaultMetadataStorage.findTypeMetadata(type as new () => unknown, key)?.typeFunction();
+    if (nested && !LEAF_TYPES.has(nested)) {
+      droppedKeys((value as Record<string, unknown>)[key], nested, at, found, depth + 1);
+    }
+  }
+}
+
+/**
+ * The validation pipe, refusing first what class-transformer would drop without a word, so that
+ * `{"toString": …}` or `?valueOf=1` is a 400 naming it like any other field no DTO declares.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype, type } = metadata;
+    if (
+      (type === 'body' || type === 'query') &&
+      typeof metatype === 'function' &&
+      !LEAF_TYPES.has(metatype)
+    ) {
+      const found: string[] = [];
+      droppedKeys(value, metatype, '', found);
+      if (found.length > 0) throw validationFailed(found.map((field) => unknownField(field)));
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
