@@ -321,11 +321,14 @@ describe('API keys', () => {
       ]),
     );
     expectError(await ctx.http.post('/api/v1/api-keys').set(asOwner()).send({}), 400, 'VALIDATION_FAILED');
-    expectError(
-      await ctx.http.post('/api/v1/api-keys').set(asOwner()).send({ name: '', role: 'viewer' }),
-      400,
-      'VALIDATION_FAILED',
-    );
+    for (const name of ['', '   ', '\t\n']) {
+      const blank = expectError(
+        await ctx.http.post('/api/v1/api-keys').set(asOwner()).send({ name, role: 'viewer' }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expect(blank.details).toEqual([expect.objectContaining({ field: 'name', code: 'isNotBlank' })]);
+    }
     expect(await listAll()).toEqual(before);
     expect((await listAll(other)).total).toBe(1);
     const auditAfter = await ctx.http.get('/api/v1/audit?limit=1').set(bearer(tenant.token('admin')));

@@ -146,6 +146,30 @@ describe('tenants (platform operators)', () => {
     }
   });
 
+  it('refuses a blank tenant name on create and on update, changing nothing', async () => {
+    const created = await ctx.http
+      .post('/api/v1/tenants')
+      .set(operator)
+      .send({ slug: slug('blank'), name: 'Named' });
+    expect(created.status).toBe(201);
+    const blank = expectError(
+      await ctx.http
+        .post('/api/v1/tenants')
+        .set(operator)
+        .send({ slug: slug('blank'), name: '   ' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(blank.details).toEqual([expect.objectContaining({ field: 'name', code: 'isNotBlank' })]);
+    expectError(
+      await ctx.http.patch(`/api/v1/tenants/${created.body.id}`).set(operator).send({ name: ' \t ' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const stored = await ctx.http.get(`/api/v1/tenants/${created.body.id}`).set(operator);
+    expect(stored.body.name).toBe('Named');
+  });
+
   it('refuses limits given as an array (once stored as {"0": {…}}), on create and on update', async () => {
     const before = await ctx.http.get('/api/v1/tenants?limit=1').set(operator);
     for (const limits of [[{ max_agents: 5 }], []]) {

@@ -1,7 +1,7 @@
 import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { IsDate, IsObject, ValidateNested } from 'class-validator';
+import { IsDate, IsObject, ValidateBy, ValidateNested } from 'class-validator';
 import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
@@ -24,6 +24,17 @@ function reported(constraints: Record<string, string>): Array<[string, string]> 
   const all = Object.entries(constraints);
   const types = all.filter(([code]) => TYPE_CHECKS.has(code));
   return types.length > 0 ? types : all;
+}
+
+/** A text with something in it: not empty, and not only spaces, tabs or line breaks. */
+export function IsNotBlank(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isNotBlank',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && /\S/.test(value),
+      defaultMessage: () => '$property must not be empty or blank',
+    },
+  });
 }
 
 /**

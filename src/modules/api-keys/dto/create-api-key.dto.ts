@@ -1,12 +1,12 @@
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, MinDate } from 'class-validator';
-import { IsIsoDateTime } from '../../../shared/http/validation';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinDate } from 'class-validator';
+import { IsIsoDateTime, IsNotBlank } from '../../../shared/http/validation';
 import { Role, ROLES } from '../../../shared/auth/permissions';
 import { IsStorableText } from '../../agents/agent-validators';
 
 export class CreateApiKeyDto {
   /** What the key is for, e.g. `ci-deployer`. */
   @IsString()
-  @IsNotEmpty()
+  @IsNotBlank()
   @MaxLength(100)
   @IsStorableText()
   name: string;
@@ -34,7 +34,7 @@ export class CreateApiKeyDto {
 export class CreatePlatformKeyDto {
   /** What the key is for, e.g. `executor-eu-1`. */
   @IsString()
-  @IsNotEmpty()
+  @IsNotBlank()
   @MaxLength(100)
   @IsStorableText()
   name: string;

@@ -11,6 +11,7 @@ import {
   Min,
 } from 'class-validator';
 import { IsStorableText, NAME_PATTERN } from '../../agents/agent-validators';
+import { IsNotBlank } from '../../../shared/http/validation';
 
 export const MULTITASK_MODES = ['reject', 'enqueue', 'interrupt'] as const;
 export const ON_DISCONNECT_MODES = ['continue', 'cancel'] as const;
@@ -26,7 +27,7 @@ export class ChatRequestDto {
 
   /** The user's message. */
   @IsString()
-  @IsNotEmpty()
+  @IsNotBlank()
   @MaxLength(100_000)
   @IsStorableText()
   message: string;

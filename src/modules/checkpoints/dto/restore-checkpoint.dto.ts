@@ -1,13 +1,13 @@
-import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsStorableText } from '../../agents/agent-validators';
-import { IsNestedObject } from '../../../shared/http/validation';
+import { IsNestedObject, IsNotBlank } from '../../../shared/http/validation';
 
 /** What a restore may change: the query. */
 export class RestoreModificationsDto {
   /** Replaces the run's query (its last user message). */
   @IsOptional()
   @IsString()
-  @IsNotEmpty()
+  @IsNotBlank()
   @MaxLength(100_000)
   @IsStorableText()
   modified_query?: string;

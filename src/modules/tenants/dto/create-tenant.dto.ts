@@ -1,8 +1,8 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
 import { IsStorableText } from '../../agents/agent-validators';
-import { IsNestedObject } from '../../../shared/http/validation';
+import { IsNestedObject, IsNotBlank } from '../../../shared/http/validation';
 import { UUID_SHAPE } from '../../../shared/http/uuid-param';
 
 export class CreateTenantDto {
@@ -18,7 +18,7 @@ export class CreateTenantDto {
 
   /** Display name. */
   @IsString()
-  @IsNotEmpty()
+  @IsNotBlank()
   @MaxLength(200)
   @IsStorableText()
   name: string;

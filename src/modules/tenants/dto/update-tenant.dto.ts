@@ -1,8 +1,8 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { Tier, TIERS } from '../tiers';
 import { TenantLimitOverridesDto } from './tenant-limits.dto';
 import { IsStorableText } from '../../agents/agent-validators';
-import { IsNestedObject } from '../../../shared/http/validation';
+import { IsNestedObject, IsNotBlank } from '../../../shared/http/validation';
 
 /** Omitted is no change; null is not a value of these columns (it was a 500, found by fuzzing). */
 const IsOmittable = () => ValidateIf((_, value: unknown) => value !== undefined);
@@ -11,7 +11,7 @@ const IsOmittable = () => ValidateIf((_, value: unknown) => value !== undefined)
 export class UpdateTenantDto {
   @IsOmittable()
   @IsString()
-  @IsNotEmpty()
+  @IsNotBlank()
   @MaxLength(200)
   @IsStorableText()
   name?: string;
