@@ -62,6 +62,8 @@ describe('IsIsoDateTime', () => {
       ['2026-01-31T12:30:15+02:00', '2026-01-31T10:30:15.000Z'],
       ['2024-02-29', '2024-02-29T00:00:00.000Z'],
       ['2000-02-29T08:00Z', '2000-02-29T08:00:00.000Z'],
+      ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59.000Z'],
+      ['0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
     ]) {
       const { at, details } = await read(text);
       expect(details).toEqual([]);
@@ -71,6 +73,7 @@ describe('IsIsoDateTime', () => {
 
   it('refuses what Date would guess at, and impossible dates, saying what it wants', async () => {
     const rolledOver = ['2026-02-30', '2026-02-29T10:00Z', '1900-02-29', '2026-04-31', '2026-01-00'];
+    const beyondYears = ['9999-12-31T23:59:59-14:00', '0000-01-01T00:00:00+02:00'];
     for (const text of [
       '1',
       'tomorrow',
@@ -78,6 +81,7 @@ describe('IsIsoDateTime', () => {
       '2026-01-31 12:30',
       '2026-13-45',
       ...rolledOver,
+      ...beyondYears,
       42,
       null,
     ]) {

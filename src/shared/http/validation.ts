@@ -56,14 +56,18 @@ function daysInMonth(year: number, month: number): number {
 
 /**
  * The Date an ISO 8601 text names, or the value unchanged when it is none. A day the month does
- * not have (2026-02-30) is none: `Date` would roll it over into the next month.
+ * not have (2026-02-30) is none: `Date` would roll it over into the next month. Nor is a time
+ * whose offset takes it out of the years 0000 to 9999 in UTC.
  */
 function isoDate(value: unknown): unknown {
   const match = typeof value === 'string' ? ISO_8601.exec(value) : null;
   if (!match) return value;
   const { year, month, day, time, offset } = match.groups ?? {};
   if (Number(day) < 1 || Number(day) > daysInMonth(Number(year), Number(month))) return value;
-  return new Date(time && !offset ? `${value as string}Z` : (value as string));
+  const date = new Date(time && !offset ? `${value as string}Z` : (value as string));
+  // Its offset may carry it past the four-digit years, which no answer could write back in kind.
+  const utcYear = date.getUTCFullYear();
+  return utcYear < 0 || utcYear > 9999 ? value : date;
 }
 
 /**
