@@ -1055,7 +1055,7 @@ export interface components {
     TenantResponseDto: {
       /** @enum {string} */
       tier: 'free' | 'pro' | 'enterprise';
-      /** @description Only the values that differ from the tier. */
+      /** @description Only the values that differ from the tier: one set to the tier's own value is not kept. */
       limit_overrides: {
         [key: string]: unknown;
       };

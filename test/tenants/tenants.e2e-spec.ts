@@ -146,6 +146,30 @@ describe('tenants (platform operators)', () => {
     }
   });
 
+  it('keeps no override equal to the tier, so the tier applies when it changes', async () => {
+    const free = TIER_LIMITS.free.max_agents;
+    const created = await ctx.http
+      .post('/api/v1/tenants')
+      .set(operator)
+      .send({ slug: slug('ovr'), name: 'Ovr', limits: { max_agents: free, requests_per_minute: 7 } });
+    expect(created.body.limit_overrides).toEqual({ requests_per_minute: 7 });
+    const upgraded = await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({ tier: 'pro' });
+    expect(upgraded.body.limits.max_agents).toBe(TIER_LIMITS.pro.max_agents);
+    // An override set back to the tier's value goes, and so does one given with the new tier.
+    const back = await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({
+        tier: 'enterprise',
+        limits: { requests_per_minute: TIER_LIMITS.enterprise.requests_per_minute },
+      });
+    expect(back.body.limit_overrides).toEqual({});
+    expect(back.body.limits).toEqual(TIER_LIMITS.enterprise);
+  });
+
   it('refuses a blank tenant name on create and on update, changing nothing', async () => {
     const created = await ctx.http
       .post('/api/v1/tenants')

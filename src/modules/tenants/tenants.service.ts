@@ -13,17 +13,24 @@ import { TenantDirectory } from './tenant-directory.service';
 import type { TenantEntity } from './tenant.entity';
 import { tenantError } from './tenants.errors';
 import { TenantsRepository } from './tenants.repository';
+import { Tier, TIER_LIMITS } from './tiers';
 
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * The overrides after a patch: `null` removes one, and a value equal to the tier's is no override
+ * (kept, it would pin that value when the tier changes later).
+ */
 function mergeOverrides(
   current: Partial<TenantLimits>,
   patch: TenantLimitOverridesDto | undefined,
+  tier: Tier,
 ): Partial<TenantLimits> {
   const merged: Record<string, unknown> = { ...current };
+  const tierLimits = TIER_LIMITS[tier] as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch ?? {})) {
     if (value === undefined) continue;
-    if (value === null) delete merged[key];
+    if (value === null || isDeepStrictEqual(value, tierLimits[key])) delete merged[key];
     else merged[key] = value;
   }
   return merged as Partial<TenantLimits>;
@@ -63,7 +70,7 @@ export class TenantsService {
         slug: dto.slug,
         name: dto.name,
         tier: dto.tier ?? 'free',
-        limitOverrides: mergeOverrides({}, dto.limits),
+        limitOverrides: mergeOverrides({}, dto.limits, dto.tier ?? 'free'),
       },
       manager,
     );
@@ -89,7 +96,9 @@ export class TenantsService {
     return this.change(id, 'tenant.updated', (tenant) => {
       if (dto.name !== undefined) tenant.name = dto.name;
       if (dto.tier !== undefined) tenant.tier = dto.tier;
-      if (dto.limits !== undefined) tenant.limitOverrides = mergeOverrides(tenant.limitOverrides, dto.limits);
+      if (dto.limits !== undefined) {
+        tenant.limitOverrides = mergeOverrides(tenant.limitOverrides, dto.limits, tenant.tier);
+      }
     });
   }
 

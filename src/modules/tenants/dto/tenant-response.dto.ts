@@ -23,7 +23,7 @@ export class TenantResponseDto {
   active: boolean;
   /** Limits in force: the tier's row with the overrides applied. */
   limits: TenantLimitsDto;
-  /** Only the values that differ from the tier. */
+  /** Only the values that differ from the tier: one set to the tier's own value is not kept. */
   @ApiProperty({ type: 'object', additionalProperties: true })
   limit_overrides: Partial<TenantLimitsDto>;
   created_at: string;
