@@ -100,6 +100,16 @@ function jsonBodies(settings: AppSettings) {
           ),
         );
       }
+      if (err.type === 'charset.unsupported' || err.type === 'encoding.unsupported') {
+        return sendError(
+          req,
+          res,
+          commonError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `Send the body as application/json in UTF-8 (Content-Encoding gzip, deflate, br or none): ${err.message}`,
+          ),
+        );
+      }
       if (err.type === 'entity.parse.failed') {
         return sendError(
           req,

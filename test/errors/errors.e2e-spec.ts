@@ -183,6 +183,23 @@ describe('error envelope', () => {
       415,
       'UNSUPPORTED_MEDIA_TYPE',
     );
+    // JSON in a charset other than UTF-8, or in an encoding the server cannot undo, is a 415 too.
+    const latin1 = await ctx.http
+      .post('/api/v1/api-keys')
+      .set(owner())
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"name":"x","role":"viewer"}');
+    expect(expectError(latin1, 415, 'UNSUPPORTED_MEDIA_TYPE').message).toMatch(/UTF-8/);
+    expectError(
+      await ctx.http
+        .post('/api/v1/api-keys')
+        .set(owner())
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'compress')
+        .send('{"name":"x","role":"viewer"}'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('answers 404 ROUTE_NOT_FOUND to an unknown route, with or without credentials', async () => {
