@@ -157,9 +157,7 @@ export class RunsService {
       if (admission.outcome !== 'busy') this.activeRuns.set(tenantId, admission.active);
       if (admission.outcome === 'limit') throw this.overCapacity(principal, admission.active);
       if (admission.outcome === 'busy') {
-        throw runError('SESSION_BUSY', `Session ${input.sessionId} already has a run in progress`, [
-          { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: admission.busy[0] },
-        ]);
+        throw sessionBusy(input.sessionId, admission.busy[0]);
       }
       const { run } = admission;
       if (input.multitask === 'interrupt') {
@@ -560,11 +558,7 @@ export class RunsService {
     const busy = (await this.runs.activeInSession(run.tenantId, run.sessionId, manager)).filter(
       (other) => other.id !== run.id,
     );
-    if (busy.length > 0) {
-      throw runError('SESSION_BUSY', `Session ${run.sessionId} already has a run in progress`, [
-        { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: busy[0].id },
-      ]);
-    }
+    if (busy.length > 0) throw sessionBusy(run.sessionId, busy[0].id);
   }
 
   /**
@@ -785,4 +779,11 @@ export class RunsService {
       },
     ]);
   }
+}
+
+/** 409 SESSION_BUSY, naming the run that has the session's turn. */
+function sessionBusy(sessionId: string, runId: string) {
+  return runError('SESSION_BUSY', `Session ${sessionId} already has a run in progress`, [
+    { field: 'session_id', code: 'busy', message: 'the session is busy', run_id: runId },
+  ]);
 }
