@@ -3,7 +3,7 @@ import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer, tokensOf } from '../helpers/openai-compatible-server';
 import { SseClient } from '../helpers/sse-client';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { openAiAgent, waitForStatus } from '../runs/run-helpers';
+import { openAiAgent, scriptedAgent, waitForStatus } from '../runs/run-helpers';
 
 describe('checkpoints', () => {
   let ctx: TestApp;
@@ -214,6 +214,42 @@ describe('checkpoints', () => {
     expect(joined.events[oldEnd - 1].event).toBe('run_completed');
     expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
     expect(JSON.parse(joined.events[joined.events.length - 1].data).response).toContain('slowly, again');
+  });
+
+  it("a fork's mark comes before its own steps: the fork's latest checkpoint is its newest step", async () => {
+    // A scripted model answers at once: the fork's steps are under way as soon as it starts.
+    const calc = { name: 'calculator', arguments: { expression: '1+1' } };
+    const agent = await scriptedAgent(ctx, tenant, [{ tool_calls: [calc] }, { tool_calls: [calc] }, 'two'], {
+      tools: ['calculator'],
+    });
+    const chat = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'go' });
+    expect(chat.body.response).toBe('two');
+    const list = await ctx.http
+      .get(`/api/v1/runs/${chat.body.run_id}/checkpoints`)
+      .set('Authorization', viewer);
+    const checkpoints = list.body.checkpoints as Array<{ id: string; step_num: number }>;
+    for (let i = 0; i < 5; i++) {
+      const fork = await ctx.http
+        .post(`/api/v1/checkpoints/${checkpoints[1].id}/fork`)
+        .set('Authorization', operator)
+        .send({ description: `try ${i}` });
+      expect(fork.status).toBe(201);
+      await waitForStatus(ctx, viewer, fork.body.new_run_id, ['completed']);
+      const own = await ctx.http
+        .get(`/api/v1/runs/${fork.body.new_run_id}/checkpoints`)
+        .set('Authorization', viewer);
+      const steps = (own.body.checkpoints as Array<{ id: string; step_num: number }>).map((c) => c.step_num);
+      expect(own.body.checkpoints[0].id).toBe(fork.body.checkpoint_id);
+      const manual = await ctx.http
+        .post(`/api/v1/runs/${fork.body.new_run_id}/checkpoints`)
+        .set('Authorization', operator)
+        .send({ description: 'after the fork' });
+      expect(manual.status).toBe(201);
+      expect(manual.body.step_num).toBe(Math.max(...steps));
+    }
   });
 
   it('a fork or a new-run restore starts its own session: the parent session keeps one turn and is never busy with it', async () => {

@@ -28,7 +28,7 @@ export class CheckpointsService {
       const run = await this.runs.restoreInPlace(principal, checkpoint, query);
       return { new_run_id: run.id, message: `Run ${run.id} continues from step ${checkpoint.stepNum}` };
     }
-    const run = await this.runs.createFromCheckpoint(principal, checkpoint, { modifiedQuery: query });
+    const { run } = await this.runs.createFromCheckpoint(principal, checkpoint, { modifiedQuery: query });
     return { new_run_id: run.id, message: `New run from checkpoint ${id} (step ${checkpoint.stepNum})` };
   }
 
@@ -38,14 +38,14 @@ export class CheckpointsService {
     dto: ForkCheckpointDto,
   ): Promise<ForkCheckpointResponseDto> {
     const checkpoint = await this.runs.getCheckpointEntity(principal.tenant.id, id);
-    const run = await this.runs.createFromCheckpoint(principal, checkpoint, {
+    const { run, mark } = await this.runs.createFromCheckpoint(principal, checkpoint, {
       systemPrompt: dto.modifications?.system_prompt,
       modifiedQuery: dto.modifications?.modified_query,
+      fork: { description: dto.description },
     });
-    const start = await this.runs.markFork(principal.tenant.id, run, checkpoint, dto.description);
     return {
       new_run_id: run.id,
-      checkpoint_id: start.id,
+      checkpoint_id: mark!.id,
       message: `Forked run ${checkpoint.runId} at step ${checkpoint.stepNum}`,
     };
   }

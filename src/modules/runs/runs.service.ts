@@ -62,6 +62,8 @@ export interface NewRun {
 export interface RunFromCheckpoint {
   systemPrompt?: string;
   modifiedQuery?: string;
+  /** A fork: its starting point is marked on the new run, with this description if given. */
+  fork?: { description?: string };
 }
 
 /** How long pause and cancel wait for the executing instance to act before answering. */
@@ -199,7 +201,7 @@ export class RunsService {
     principal: TenantPrincipal,
     checkpoint: CheckpointEntity,
     changes: RunFromCheckpoint,
-  ): Promise<RunEntity> {
+  ): Promise<{ run: RunEntity; mark: CheckpointEntity | null }> {
     const tenantId = principal.tenant.id;
     const parent = await this.runs.findById(tenantId, checkpoint.runId);
     if (!parent) throw runError('RUN_NOT_FOUND', `No run ${checkpoint.runId}`);
@@ -231,9 +233,10 @@ export class RunsService {
       );
     }
     const state = this.executor.stateOf(checkpoint, emptyMetrics(), changes.modifiedQuery);
+    let mark: CheckpointEntity | null = null;
     const run = await this.admit(tenantId, async (manager) => {
       await this.assertCapacity(principal, manager);
-      return this.insertRun(
+      const created = await this.insertRun(
         tenantId,
         {
           agentId: parent.agentId,
@@ -251,9 +254,12 @@ export class RunsService {
         },
         manager,
       );
+      // Marked before the run starts: its own checkpoints come after the mark, newest last.
+      if (changes.fork) mark = await this.markFork(created, checkpoint, changes.fork.description, manager);
+      return created;
     });
     this.executor.start(run, state);
-    return run;
+    return { run, mark };
   }
 
   /** Continues the same run from one of its checkpoints (restore without a new run). */
@@ -529,23 +535,27 @@ export class RunsService {
   }
 
   /** Marks a fork's starting point on the new run, so it lists where it came from. */
-  async markFork(
-    tenantId: string,
+  private markFork(
     run: RunEntity,
     from: CheckpointEntity,
-    description?: string,
+    description: string | undefined,
+    manager: EntityManager,
   ): Promise<CheckpointEntity> {
-    return this.checkpoints.create(tenantId, {
-      runId: run.id,
-      stepNum: from.stepNum,
-      status: 'running',
-      messages: from.messages,
-      metrics: from.metrics,
-      agentConfig: run.config,
-      description: description ?? `forked from ${from.id}`,
-      tags: ['fork'],
-      kind: 'fork',
-    });
+    return this.checkpoints.create(
+      run.tenantId,
+      {
+        runId: run.id,
+        stepNum: from.stepNum,
+        status: 'running',
+        messages: from.messages,
+        metrics: from.metrics,
+        agentConfig: run.config,
+        description: description ?? `forked from ${from.id}`,
+        tags: ['fork'],
+        kind: 'fork',
+      },
+      manager,
+    );
   }
 
   // ---- helpers ---------------------------------------------------------------------------
