@@ -114,6 +114,31 @@ describe('runs', () => {
     );
   });
 
+  it('a replay whose final event is the last of a full page of the log ends there', async () => {
+    const words = Array.from({ length: 520 }, (_, i) => `w${i}`).join(' ');
+    const agent = await scriptedAgent(ctx, tenant, [words]);
+    const done = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'long' });
+    expect(done.status).toBe(200);
+    const events = await ctx.http
+      .get(`/api/v1/runs/${done.body.run_id}/events?limit=1`)
+      .set('Authorization', viewer);
+    const total = events.body.total as number;
+    expect(total).toBeGreaterThan(500);
+    // Exactly one page of the log (500 events) after the position, the final one last.
+    for (const position of [total - 500, 0]) {
+      const joined = await SseClient.open(`${ctx.url}/api/v1/runs/${done.body.run_id}/stream`, {
+        Authorization: viewer,
+        'Last-Event-ID': String(position),
+      });
+      await joined.ended(10_000);
+      expect(joined.events).toHaveLength(total - position);
+      expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
+    }
+  });
+
   it('a join from past the end of a running run sends nothing and ends with the run', async () => {
     upstream.respondWith(() => ({ chunks: LONG, chunkDelayMs: 15 }));
     const agent = await openAiAgent(ctx, tenant, upstream.baseUrl);

@@ -54,6 +54,27 @@ export class RunStreamsService {
       detach();
     };
 
+    /** The seq of the last final event delivered from the log, while nothing has followed it. */
+    let finalFromLog: number | null = null;
+    let checkedFinal: number | null = null;
+    /**
+     * A final event read from the log, the last event there is: the run's end whose live message
+     * was lost, or the end of the path a run restored in place has left. The run's state tells.
+     */
+    const endAtFinalFromLog = () => {
+      const seq = finalFromLog;
+      if (seq === null || seq !== last || !logEnds || pending.size > 0 || sse.isClosed) return;
+      if (ended) return end();
+      if (checkedFinal === seq) return;
+      checkedFinal = seq;
+      void this.events
+        .runEnded(tenantId, runId)
+        .then((over) => {
+          if (over && last === seq && !sse.isClosed) end();
+        })
+        .catch(() => undefined);
+    };
+
     const deliver = () => {
       let event: RunEvent | undefined;
       while ((event = pending.get(last + 1))) {
@@ -62,26 +83,13 @@ export class RunStreamsService {
         last = event.seq;
         lastActivity = Date.now();
         if (FINAL_EVENTS.has(event.type)) {
-          const lastInLog = logEnds && !pending.has(event.seq + 1);
-          if (live.has(event.seq) || (ended && lastInLog)) {
-            end();
-            return;
-          }
-          // Read from the log, with nothing after it yet: the run's end whose live message was
-          // lost, or the end of the path a run restored in place has left. Its state tells.
-          if (lastInLog) {
-            const seq = event.seq;
-            void this.events
-              .runEnded(tenantId, runId)
-              .then((over) => {
-                if (over && last === seq && !sse.isClosed) end();
-              })
-              .catch(() => undefined);
-          }
+          if (live.has(event.seq)) return end();
+          finalFromLog = event.seq;
         }
       }
       for (const seq of pending.keys()) if (seq <= last) pending.delete(seq);
       for (const seq of live) if (seq <= last) live.delete(seq);
+      endAtFinalFromLog();
     };
     const readLog = async () => {
       if (reading || sse.isClosed) return;
