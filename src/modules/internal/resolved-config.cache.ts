@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { allChangesChannel, ChangeMessage } from '../../shared/events/change-message';
+import { allChangesChannel, ChangeMessage, changesPrunedChannel } from '../../shared/events/change-message';
 import { CommittedChanges } from '../../shared/events/committed-changes';
 import { MessageBus } from '../../shared/events/message-bus';
 import { configCacheRequests } from '../../shared/metrics/metrics';
@@ -8,6 +8,9 @@ const CACHE_HIT = configCacheRequests.labels('hit');
 const CACHE_MISS = configCacheRequests.labels('miss');
 import { APP_SETTINGS } from '../../shared/settings/settings.module';
 import type { AppSettings } from '../../shared/settings/settings';
+
+/** Keys of a tenant's snapshot of every agent (`/internal/v1/config/all`), which carries a version. */
+export const SNAPSHOT_KEY = '*all';
 
 /** A resolved configuration as served: the bytes of its JSON body and its strong ETag. */
 export interface CachedBody {
@@ -48,6 +51,8 @@ export interface CacheStats {
 export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
   private readonly entries = new Map<string, Entry>();
   private readonly generations = new Map<string, number>();
+  /** Bumped when every tenant's snapshot went stale at once (change events were pruned). */
+  private epoch = 0;
   private readonly counters = new Map<string, { hits: number; misses: number }>();
   private readonly unsubscribers: Array<() => void> = [];
 
@@ -65,6 +70,7 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
       this.bus.subscribe(allChangesChannel, (message) =>
         this.invalidateTenant((message as ChangeMessage).tenant_id),
       ),
+      this.bus.subscribe(changesPrunedChannel, () => this.dropSnapshots()),
     );
   }
 
@@ -73,7 +79,7 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
   }
 
   generation(tenantId: string): number {
-    return this.generations.get(tenantId) ?? 0;
+    return (this.generations.get(tenantId) ?? 0) + this.epoch;
   }
 
   /** A hit or a counted miss. */
@@ -118,8 +124,19 @@ export class ResolvedConfigCache implements OnModuleInit, OnModuleDestroy {
   }
 
   invalidateTenant(tenantId: string): void {
-    this.generations.set(tenantId, this.generation(tenantId) + 1);
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
     for (const [key, entry] of this.entries) if (entry.tenantId === tenantId) this.entries.delete(key);
+  }
+
+  /**
+   * Drops every tenant's snapshot: its version may now be below the pruned mark, and a consumer
+   * resuming the change feed from it would be refused. A snapshot read meanwhile is not stored.
+   */
+  dropSnapshots(): void {
+    this.epoch++;
+    for (const [key, entry] of this.entries) {
+      if (key.startsWith(`${entry.tenantId}|${SNAPSHOT_KEY}`)) this.entries.delete(key);
+    }
   }
 
   stats(tenantId: string): CacheStats {

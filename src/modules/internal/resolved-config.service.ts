@@ -7,7 +7,7 @@ import { ChangeFeedService } from '../events/change-feed.service';
 import { commonError } from '../../shared/errors/common.errors';
 import type { ResolvedConfigQueryDto } from './dto/resolved-config.dto';
 import { internalError } from './internal.errors';
-import { CachedBody, CacheStats, ResolvedConfigCache } from './resolved-config.cache';
+import { CachedBody, CacheStats, ResolvedConfigCache, SNAPSHOT_KEY } from './resolved-config.cache';
 import { ResolvedConfigRepository, StoredComponent, StoredVersion } from './resolved-config.repository';
 import { NAME_PATTERN, NAME_RULE } from '../agents/agent-validators';
 
@@ -99,7 +99,7 @@ export class ResolvedConfigService {
 
   /** Every active agent at its latest version; its ETag is the tenant's change sequence. */
   async resolveAll(tenantId: string, withSecrets = false): Promise<CachedBody> {
-    const key = withSecrets ? '*all+secrets' : '*all';
+    const key = withSecrets ? `${SNAPSHOT_KEY}+secrets` : SNAPSHOT_KEY;
     const cached = this.cache.get(tenantId, key);
     if (cached) return cached;
     const generation = this.cache.generation(tenantId);

@@ -43,3 +43,8 @@ export function toChangeMessage(row: ChangeEventRow): ChangeMessage {
 /** Bus channels: one per tenant, and one for every tenant (platform consumers, cache invalidation). */
 export const allChangesChannel = 'changes';
 export const tenantChangesChannel = (tenantId: string): string => `changes:${tenantId}`;
+/**
+ * Published after change events were pruned, with `{pruned_through}`: a tenant's version is never
+ * below the pruned mark, so what was answered with an older one (a cached snapshot) is stale.
+ */
+export const changesPrunedChannel = 'changes-pruned';

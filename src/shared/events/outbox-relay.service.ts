@@ -11,6 +11,7 @@ import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import {
   allChangesChannel,
+  changesPrunedChannel,
   CHANGE_COLUMNS,
   ChangeEventRow,
   tenantChangesChannel,
@@ -138,9 +139,13 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     });
   }
 
-  /** Deletes published events past the retention period and remembers the highest id deleted. */
+  /**
+   * Deletes published events past the retention period and remembers the highest id deleted;
+   * then tells every instance, whose snapshots answered with a lower version are stale.
+   */
   async prune(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    let through: string | null = null;
+    const deleted = await this.dataSource.transaction(async (manager) => {
       // TypeORM answers a DELETE … RETURNING as [rows, affected count].
       const [deleted] = (await manager.query(
         `DELETE FROM change_events WHERE id IN (
@@ -158,7 +163,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         [PRUNED_THROUGH, highest.toString()],
       );
       this.logger.log(`pruned ${deleted.length} published change events (through id ${highest})`);
+      through = highest.toString();
       return deleted.length;
     });
+    if (through !== null) {
+      await this.bus
+        .publish(changesPrunedChannel, { pruned_through: Number(through) })
+        .catch((error: Error) => this.logger.warn({ err: error.message }, 'pruned mark not published'));
+    }
+    return deleted;
   }
 }
