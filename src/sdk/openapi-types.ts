@@ -434,8 +434,8 @@ export interface paths {
     put?: never;
     /**
      * Creates a template for your tenant, or a global one (`global: true`, platform operators only).
-     *     422 CONFIG_REVIEW_FAILED when its system prompt or description fails the content review an
-     *     agent's does.
+     *     422 CONFIG_REVIEW_FAILED when its config fails the content review an agent's does (an
+     *     instruction override or a key pasted into the system prompt; a description only warns there).
      */
     post: operations['createTemplate'];
     delete?: never;

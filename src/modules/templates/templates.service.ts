@@ -139,9 +139,10 @@ export class TemplatesService {
   }
 
   /**
-   * A template's texts pass the content review an agent's do (instruction overrides, secrets
-   * pasted into the prompt): it is stored, audited and shown as it is. What depends on the tenant
-   * that instantiates it (components, tier) is checked then.
+   * A template's config passes the content review an agent's does (instruction overrides, secrets
+   * pasted into the prompt; its description only warns, as an agent's): it is stored, audited and
+   * shown as it is. What depends on the tenant that instantiates it (components, tier) is checked
+   * then.
    */
   private async assertContentPasses(principal: TenantPrincipal, config: AgentConfig): Promise<void> {
     const texts = { system_prompt: config.system_prompt, description: config.description };
