@@ -168,6 +168,24 @@ describe('tenants (platform operators)', () => {
       });
     expect(back.body.limit_overrides).toEqual({});
     expect(back.body.limits).toEqual(TIER_LIMITS.enterprise);
+    // An override the new tier makes equal goes with the tier change; a provider list in another
+    // order is the same list.
+    await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({ tier: 'free', limits: { max_agents: TIER_LIMITS.pro.max_agents } })
+      .expect(200);
+    const toPro = await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({ tier: 'pro' });
+    expect(toPro.body.limit_overrides).toEqual({});
+    const providers = [...TIER_LIMITS.pro.allowed_model_providers].reverse();
+    const reordered = await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({ limits: { allowed_model_providers: providers } });
+    expect(reordered.body.limit_overrides).toEqual({});
   });
 
   it('refuses a blank tenant name on create and on update, changing nothing', async () => {

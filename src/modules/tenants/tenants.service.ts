@@ -17,9 +17,17 @@ import { Tier, TIER_LIMITS } from './tiers';
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Whether a limit's value is the tier's own (a provider list in any order). */
+function sameAsTier(value: unknown, tierValue: unknown): boolean {
+  if (Array.isArray(value) && Array.isArray(tierValue)) {
+    return value.length === tierValue.length && value.every((item) => tierValue.includes(item));
+  }
+  return isDeepStrictEqual(value, tierValue);
+}
+
 /**
- * The overrides after a patch: `null` removes one, and a value equal to the tier's is no override
- * (kept, it would pin that value when the tier changes later).
+ * The overrides after a patch (`null` removes one), holding only what differs from the tier: a
+ * value equal to the tier's, kept, would pin it when the tier changes later.
  */
 function mergeOverrides(
   current: Partial<TenantLimits>,
@@ -27,11 +35,14 @@ function mergeOverrides(
   tier: Tier,
 ): Partial<TenantLimits> {
   const merged: Record<string, unknown> = { ...current };
-  const tierLimits = TIER_LIMITS[tier] as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch ?? {})) {
     if (value === undefined) continue;
-    if (value === null || isDeepStrictEqual(value, tierLimits[key])) delete merged[key];
+    if (value === null) delete merged[key];
     else merged[key] = value;
+  }
+  const tierLimits = TIER_LIMITS[tier] as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(merged)) {
+    if (sameAsTier(value, tierLimits[key])) delete merged[key];
   }
   return merged as Partial<TenantLimits>;
 }
@@ -96,7 +107,7 @@ export class TenantsService {
     return this.change(id, 'tenant.updated', (tenant) => {
       if (dto.name !== undefined) tenant.name = dto.name;
       if (dto.tier !== undefined) tenant.tier = dto.tier;
-      if (dto.limits !== undefined) {
+      if (dto.limits !== undefined || dto.tier !== undefined) {
         tenant.limitOverrides = mergeOverrides(tenant.limitOverrides, dto.limits, tenant.tier);
       }
     });
