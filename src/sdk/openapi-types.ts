@@ -21,6 +21,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/platform/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists what platform operators did outside any tenant (platform service keys), newest first. */
+    get: operations['listPlatformAuditEntries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tenants': {
     parameters: {
       query?: never;
@@ -2182,6 +2199,78 @@ export interface operations {
         };
       };
       /** @description Requires permission `audit:read` */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Rate limit of the tenant exceeded */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+    };
+  };
+  listPlatformAuditEntries: {
+    parameters: {
+      query: {
+        /** @description Only entries about this kind of resource, e.g. `tenant`, `api_key`, `agent`. */
+        resource_type?: string;
+        /** @description Only entries about this resource id. */
+        resource_id?: string;
+        /** @description Only entries by this actor, e.g. `user:alice` or `api_key:<id>`. */
+        actor?: string;
+        /** @description Only entries of this action, e.g. `api_key.revoked`. */
+        action?: string;
+        /** @description Entries at or after this time (ISO 8601). */
+        from?: string;
+        /** @description Entries before this time (ISO 8601). */
+        to?: string;
+        /** @description Items per page, 1 to 100. */
+        limit: number;
+        /** @description Items to skip. */
+        offset: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditListResponseDto'];
+        };
+      };
+      /** @description Invalid request: details name each field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Missing, invalid or expired credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description Requires permission `tenant:manage` */
       403: {
         headers: {
           [name: string]: unknown;

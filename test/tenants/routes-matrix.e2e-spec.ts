@@ -104,6 +104,19 @@ const ROUTES: PlatformRoute[] = [
     answer: (res, f) => expect(res.body.items.map((k: { id: string }) => k.id)).toContain(f.keyId),
   },
   {
+    op: 'listPlatformAuditEntries',
+    method: 'get',
+    path: () => '/api/v1/platform/audit?limit=100',
+    ok: 200,
+    bad: { path: () => '/api/v1/platform/audit?from=2026-02-30' },
+    answer: (res, f) =>
+      expect(res.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action: 'platform_key.created', resource_id: f.keyId }),
+        ]),
+      ),
+  },
+  {
     op: 'revokePlatformKey',
     method: 'delete',
     path: (f) => `${keysPath}/${f.keyId}`,

@@ -212,6 +212,52 @@ describe('tenants (platform operators)', () => {
     expect(stored.body.name).toBe('Named');
   });
 
+  it('audits platform service keys in the platform log: created and revoked once, by whom, with no key in it', async () => {
+    const created = await ctx.http
+      .post('/api/v1/platform/service-keys')
+      .set(operator)
+      .send({ name: 'exec-audit' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await Promise.all(
+      Array.from({ length: 3 }, () =>
+        ctx.http.delete(`/api/v1/platform/service-keys/${id}`).set(operator).expect(204),
+      ),
+    );
+    const log = await ctx.http.get(`/api/v1/platform/audit?resource_id=${id}`).set(operator);
+    expect(log.status).toBe(200);
+    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'platform_key.revoked',
+      'platform_key.created',
+    ]);
+    expect(log.body.items[1]).toEqual(
+      expect.objectContaining({
+        actor: 'user:operator-1',
+        resource_type: 'platform_key',
+        before: null,
+        after: expect.objectContaining({ id, name: 'exec-audit', revoked_at: null }),
+        request_id: expect.any(String),
+      }),
+    );
+    expect(log.body.items[0].after.revoked_at).toEqual(expect.any(String));
+    expect(JSON.stringify(log.body)).not.toContain(created.body.key);
+    const filtered = await ctx.http
+      .get(`/api/v1/platform/audit?action=platform_key.created&resource_id=${id}`)
+      .set(operator);
+    expect(filtered.body.total).toBe(1);
+    // A tenant's admin reads neither the platform log nor these entries in the tenant's own.
+    const tenant = await createTenant(ctx);
+    expectError(
+      await ctx.http.get('/api/v1/platform/audit').set('Authorization', `Bearer ${tenant.token('owner')}`),
+      403,
+      'FORBIDDEN',
+    );
+    const own = await ctx.http
+      .get(`/api/v1/audit?resource_id=${id}`)
+      .set('Authorization', `Bearer ${tenant.token('admin')}`);
+    expect(own.body.total).toBe(0);
+  });
+
   it('refuses limits given as an array (once stored as {"0": {…}}), on create and on update', async () => {
     const before = await ctx.http.get('/api/v1/tenants?limit=1').set(operator);
     for (const limits of [[{ max_agents: 5 }], []]) {

@@ -29,8 +29,9 @@ export class ApiKeysRepository extends TenantScopedRepository<ApiKeyEntity> {
       ApiKeyEntity,
       'id' | 'tenantId' | 'createdAt' | 'lastUsedAt' | 'revokedAt' | 'platform' | 'role' | 'allowSecrets'
     >,
+    manager?: EntityManager,
   ) {
-    const repo = this.repo();
+    const repo = this.repo(manager);
     // Platform keys read every tenant: they never carry secrets decrypted.
     return repo.save(repo.create({ ...values, role: 'service', platform: true, allowSecrets: false }));
   }
@@ -48,8 +49,11 @@ export class ApiKeysRepository extends TenantScopedRepository<ApiKeyEntity> {
     return this.repo().findOne({ where: { id, platform: true } });
   }
 
-  async revokePlatform(id: string, at: Date): Promise<number> {
-    const result = await this.repo().update({ id, platform: true, revokedAt: IsNull() }, { revokedAt: at });
+  async revokePlatform(id: string, at: Date, manager?: EntityManager): Promise<number> {
+    const result = await this.repo(manager).update(
+      { id, platform: true, revokedAt: IsNull() },
+      { revokedAt: at },
+    );
     return result.affected ?? 0;
   }
 

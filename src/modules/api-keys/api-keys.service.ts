@@ -127,12 +127,24 @@ export class ApiKeysService {
     dto: CreatePlatformKeyDto,
   ): Promise<CreatedApiKeyResponseDto> {
     const generated = generateApiKey();
-    const row = await this.keys.createPlatform({
-      name: dto.name,
-      prefix: generated.prefix,
-      keyHash: generated.hash,
-      createdBy: actorOf(principal),
-      expiresAt: dto.expires_at ?? null,
+    const row = await this.dataSource.transaction(async (manager) => {
+      const created = await this.keys.createPlatform(
+        {
+          name: dto.name,
+          prefix: generated.prefix,
+          keyHash: generated.hash,
+          createdBy: actorOf(principal),
+          expiresAt: dto.expires_at ?? null,
+        },
+        manager,
+      );
+      await this.audit.recordPlatform(manager, {
+        action: 'platform_key.created',
+        resourceType: 'platform_key',
+        resourceId: created.id,
+        after: toApiKeyResponse(created),
+      });
+      return created;
     });
     this.logger.log(`platform service key ${row.id} (${row.prefix}) created by ${actorOf(principal)}`);
     return { ...toApiKeyResponse(row), key: generated.key };
@@ -147,7 +159,20 @@ export class ApiKeysService {
     const key = await this.keys.findPlatformById(id);
     if (!key) throw apiKeyError('API_KEY_NOT_FOUND', `Platform key ${id} was not found`);
     if (key.revokedAt) return;
-    await this.keys.revokePlatform(id, new Date());
+    const at = new Date();
+    const revoked = await this.dataSource.transaction(async (manager) => {
+      // Of revokes racing for one key, only the one whose update finds it unrevoked records it.
+      if ((await this.keys.revokePlatform(id, at, manager)) === 0) return false;
+      await this.audit.recordPlatform(manager, {
+        action: 'platform_key.revoked',
+        resourceType: 'platform_key',
+        resourceId: id,
+        before: toApiKeyResponse(key),
+        after: toApiKeyResponse({ ...key, revokedAt: at }),
+      });
+      return true;
+    });
+    if (!revoked) return;
     this.logger.log(`platform service key ${id} revoked by ${actorOf(principal)}`);
     await this.authenticator.revoked(key.keyHash);
   }

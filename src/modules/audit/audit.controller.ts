@@ -24,3 +24,17 @@ export class AuditController {
     return this.audit.list(principal.tenant.id, query);
   }
 }
+
+@ApiTags('platform')
+@Controller('platform/audit')
+export class PlatformAuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  /** Lists what platform operators did outside any tenant (platform service keys), newest first. */
+  @Get()
+  @RequirePermission(Permission.TenantManage)
+  @ApiErrors(400)
+  listPlatformAuditEntries(@Query() query: ListAuditQueryDto): Promise<AuditListResponseDto> {
+    return this.audit.listPlatform(query);
+  }
+}

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AuditController } from './audit.controller';
-import { AuditRepository } from './audit.repository';
+import { AuditController, PlatformAuditController } from './audit.controller';
+import { AuditRepository, PlatformAuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
 @Module({
-  controllers: [AuditController],
-  providers: [AuditRepository, AuditService],
+  controllers: [AuditController, PlatformAuditController],
+  providers: [AuditRepository, PlatformAuditRepository, AuditService],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -4,7 +4,7 @@ import { actorOf } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
 import { currentRequestContext } from '../../shared/http/request-context';
 import { pageOf, Page } from '../../shared/http/pagination.dto';
-import { AuditRepository } from './audit.repository';
+import { AuditFilter, AuditRepository, PlatformAuditRepository } from './audit.repository';
 import { AuditEntryResponseDto, toAuditEntryResponse } from './dto/audit-entry-response.dto';
 import type { ListAuditQueryDto } from './dto/list-audit-query.dto';
 
@@ -16,44 +16,63 @@ export interface AuditRecord {
   after?: object | null;
 }
 
+/** The row of a record, with who made it under which request (from the request's context). */
+function entryOf(record: AuditRecord) {
+  const context = currentRequestContext();
+  return {
+    actor: context?.principal ? actorOf(context.principal) : 'system',
+    action: record.action,
+    resourceType: record.resourceType,
+    resourceId: record.resourceId,
+    before: (record.before ?? null) as Record<string, unknown> | null,
+    after: (record.after ?? null) as Record<string, unknown> | null,
+    requestId: context?.requestId ?? null,
+  };
+}
+
+/** The repositories' filter of a list query; 400 when its range is empty. */
+function filterOf(query: ListAuditQueryDto): AuditFilter {
+  if (query.from && query.to && query.from >= query.to) {
+    throw commonError('VALIDATION_FAILED', 'Validation failed: from must be before to', [
+      { field: 'from', code: 'range', message: 'from must be before to' },
+    ]);
+  }
+  return {
+    resourceType: query.resource_type,
+    resourceId: query.resource_id,
+    actor: query.actor,
+    action: query.action,
+    from: query.from,
+    to: query.to,
+    limit: query.limit,
+    offset: query.offset,
+  };
+}
+
 /** Features call `record` inside their own transaction, so the change and its audit row commit together. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly platformAudit: PlatformAuditRepository,
+  ) {}
 
   async record(manager: EntityManager, tenantId: string, record: AuditRecord): Promise<void> {
-    const context = currentRequestContext();
-    await this.audit.insert(
-      tenantId,
-      {
-        actor: context?.principal ? actorOf(context.principal) : 'system',
-        action: record.action,
-        resourceType: record.resourceType,
-        resourceId: record.resourceId,
-        before: (record.before ?? null) as Record<string, unknown> | null,
-        after: (record.after ?? null) as Record<string, unknown> | null,
-        requestId: context?.requestId ?? null,
-      },
-      manager,
-    );
+    await this.audit.insert(tenantId, entryOf(record), manager);
+  }
+
+  /** A platform operator's action outside any tenant, in the platform's own log. */
+  async recordPlatform(manager: EntityManager, record: AuditRecord): Promise<void> {
+    await this.platformAudit.insert(entryOf(record), manager);
   }
 
   async list(tenantId: string, query: ListAuditQueryDto): Promise<Page<AuditEntryResponseDto>> {
-    if (query.from && query.to && query.from >= query.to) {
-      throw commonError('VALIDATION_FAILED', 'Validation failed: from must be before to', [
-        { field: 'from', code: 'range', message: 'from must be before to' },
-      ]);
-    }
-    const [entries, total] = await this.audit.list(tenantId, {
-      resourceType: query.resource_type,
-      resourceId: query.resource_id,
-      actor: query.actor,
-      action: query.action,
-      from: query.from,
-      to: query.to,
-      limit: query.limit,
-      offset: query.offset,
-    });
+    const [entries, total] = await this.audit.list(tenantId, filterOf(query));
+    return pageOf(entries.map(toAuditEntryResponse), total, query);
+  }
+
+  async listPlatform(query: ListAuditQueryDto): Promise<Page<AuditEntryResponseDto>> {
+    const [entries, total] = await this.platformAudit.list(filterOf(query));
     return pageOf(entries.map(toAuditEntryResponse), total, query);
   }
 }

@@ -25,7 +25,9 @@ export class AuditListResponseDto extends PageMetaDto {
   items: AuditEntryResponseDto[];
 }
 
-export function toAuditEntryResponse(entry: AuditEntryEntity): AuditEntryResponseDto {
+export function toAuditEntryResponse(
+  entry: Omit<AuditEntryEntity, 'tenantId' | 'tenant'>,
+): AuditEntryResponseDto {
   return {
     id: entry.id,
     actor: entry.actor,
