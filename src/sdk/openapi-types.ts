@@ -1072,7 +1072,10 @@ export interface components {
     TenantResponseDto: {
       /** @enum {string} */
       tier: 'free' | 'pro' | 'enterprise';
-      /** @description Only the values that differ from the tier: one set to the tier's own value is not kept. */
+      /**
+       * @description The values that differ from the tier: one sent equal to the tier's own value is not kept; a
+       *     tier change keeps those set before it.
+       */
       limit_overrides: {
         [key: string]: unknown;
       };

@@ -146,7 +146,7 @@ describe('tenants (platform operators)', () => {
     }
   });
 
-  it('keeps no override equal to the tier, so the tier applies when it changes', async () => {
+  it('keeps no override sent equal to the tier, so the tier applies when it changes', async () => {
     const free = TIER_LIMITS.free.max_agents;
     const created = await ctx.http
       .post('/api/v1/tenants')
@@ -168,18 +168,28 @@ describe('tenants (platform operators)', () => {
       });
     expect(back.body.limit_overrides).toEqual({});
     expect(back.body.limits).toEqual(TIER_LIMITS.enterprise);
-    // An override the new tier makes equal goes with the tier change; a provider list in another
-    // order is the same list.
+    // An override set before a tier change stays through it, and back: it was a choice of its own.
     await ctx.http
       .patch(`/api/v1/tenants/${created.body.id}`)
       .set(operator)
       .send({ tier: 'free', limits: { max_agents: TIER_LIMITS.pro.max_agents } })
       .expect(200);
-    const toPro = await ctx.http
+    await ctx.http
       .patch(`/api/v1/tenants/${created.body.id}`)
       .set(operator)
-      .send({ tier: 'pro' });
-    expect(toPro.body.limit_overrides).toEqual({});
+      .send({ tier: 'pro' })
+      .expect(200);
+    const toFree = await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({ tier: 'free' });
+    expect(toFree.body.limits.max_agents).toBe(TIER_LIMITS.pro.max_agents);
+    await ctx.http
+      .patch(`/api/v1/tenants/${created.body.id}`)
+      .set(operator)
+      .send({ tier: 'pro', limits: { max_agents: null } })
+      .expect(200);
+    // A provider list in another order is the tier's own list.
     const providers = [...TIER_LIMITS.pro.allowed_model_providers].reverse();
     const reordered = await ctx.http
       .patch(`/api/v1/tenants/${created.body.id}`)

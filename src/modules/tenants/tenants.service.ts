@@ -26,8 +26,9 @@ function sameAsTier(value: unknown, tierValue: unknown): boolean {
 }
 
 /**
- * The overrides after a patch (`null` removes one), holding only what differs from the tier: a
- * value equal to the tier's, kept, would pin it when the tier changes later.
+ * The overrides after a patch: `null` removes one, and a value equal to the tier's is no override
+ * (kept, it would pin the tier's value when the tier changes later). A tier change keeps the
+ * overrides set before it: each was a choice that the tier then did not make.
  */
 function mergeOverrides(
   current: Partial<TenantLimits>,
@@ -35,14 +36,11 @@ function mergeOverrides(
   tier: Tier,
 ): Partial<TenantLimits> {
   const merged: Record<string, unknown> = { ...current };
+  const tierLimits = TIER_LIMITS[tier] as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch ?? {})) {
     if (value === undefined) continue;
-    if (value === null) delete merged[key];
+    if (value === null || sameAsTier(value, tierLimits[key])) delete merged[key];
     else merged[key] = value;
-  }
-  const tierLimits = TIER_LIMITS[tier] as unknown as Record<string, unknown>;
-  for (const [key, value] of Object.entries(merged)) {
-    if (sameAsTier(value, tierLimits[key])) delete merged[key];
   }
   return merged as Partial<TenantLimits>;
 }
@@ -107,7 +105,7 @@ export class TenantsService {
     return this.change(id, 'tenant.updated', (tenant) => {
       if (dto.name !== undefined) tenant.name = dto.name;
       if (dto.tier !== undefined) tenant.tier = dto.tier;
-      if (dto.limits !== undefined || dto.tier !== undefined) {
+      if (dto.limits !== undefined) {
         tenant.limitOverrides = mergeOverrides(tenant.limitOverrides, dto.limits, tenant.tier);
       }
     });

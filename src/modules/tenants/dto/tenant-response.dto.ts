@@ -23,7 +23,10 @@ export class TenantResponseDto {
   active: boolean;
   /** Limits in force: the tier's row with the overrides applied. */
   limits: TenantLimitsDto;
-  /** Only the values that differ from the tier: one set to the tier's own value is not kept. */
+  /**
+   * The values that differ from the tier: one sent equal to the tier's own value is not kept; a
+   * tier change keeps those set before it.
+   */
   @ApiProperty({ type: 'object', additionalProperties: true })
   limit_overrides: Partial<TenantLimitsDto>;
   created_at: string;
