@@ -54,7 +54,7 @@ export class RunStreamsService {
       detach();
     };
 
-    /** The seq of the last final event delivered from the log, while nothing has followed it. */
+    /** The seq of the last final event delivered from the log; it can end the stream while it is `last`. */
     let finalFromLog: number | null = null;
     let checkedFinal: number | null = null;
     /**
