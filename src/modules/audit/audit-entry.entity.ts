@@ -1,22 +1,12 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { TenantEntity } from '../tenants/tenant.entity';
+import { AuditFields } from './audit-fields';
 
-/** Who changed what, when, before and after, under which request. Rows are never updated. */
+/** Who changed what in a tenant, when, before and after, under which request. Rows are never updated. */
 @Entity('audit_log')
 @Index(['tenantId', 'createdAt'])
 @Index(['tenantId', 'resourceType', 'resourceId', 'createdAt'])
-export class AuditEntryEntity {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
+export class AuditEntryEntity extends AuditFields {
   @Column('uuid')
   tenantId: string;
 
@@ -24,30 +14,4 @@ export class AuditEntryEntity {
   @ManyToOne(() => TenantEntity, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
-
-  /** `user:<sub>`, `api_key:<id>` or `system`. */
-  @Column('text')
-  actor: string;
-
-  /** `<resource>.<verb>`, e.g. `tenant.created`, `api_key.revoked`. */
-  @Column('text')
-  action: string;
-
-  @Column('text')
-  resourceType: string;
-
-  @Column('text')
-  resourceId: string;
-
-  @Column('jsonb', { nullable: true })
-  before: Record<string, unknown> | null;
-
-  @Column('jsonb', { nullable: true })
-  after: Record<string, unknown> | null;
-
-  @Column('text', { nullable: true })
-  requestId: string | null;
-
-  @CreateDateColumn({ type: 'timestamptz' })
-  createdAt: Date;
 }
