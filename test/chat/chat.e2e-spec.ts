@@ -390,8 +390,6 @@ describe('chat', () => {
       400,
       'VALIDATION_FAILED',
     );
-    // A version past what a version can be (an integer-valued float included) is refused, not
-    // looked up; and a version is a JSON integer: true, "0x2" and " 2 " once ran versions 1 and 2.
     const blank = expectError(
       await ctx.http
         .post('/api/v1/chat')
@@ -401,6 +399,8 @@ describe('chat', () => {
       'VALIDATION_FAILED',
     );
     expect(blank.details).toEqual([expect.objectContaining({ field: 'message', code: 'isNotBlank' })]);
+    // A version past what a version can be (an integer-valued float included) is refused, not
+    // looked up; and a version is a JSON integer: true, "0x2" and " 2 " once ran versions 1 and 2.
     const badVersions: Array<[unknown, string]> = [
       [2_147_483_648, 'max'],
       [1.5e300, 'max'],

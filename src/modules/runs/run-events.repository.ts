@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
 import { RunEventEntity } from './run-event.entity';
+import { TERMINAL_STATUSES } from './run.entity';
 
 /** An event as streamed and stored. */
 export interface RunEvent {
@@ -98,8 +99,8 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
   /** Whether the run has ended (completed, failed or cancelled) now. */
   async runEnded(tenantId: string, runId: string): Promise<boolean> {
     const rows = (await this.dataSource.query(
-      `SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2 AND status IN ('completed', 'failed', 'cancelled')`,
-      [tenantId, runId],
+      'SELECT 1 FROM runs WHERE tenant_id = $1 AND id = $2 AND status = ANY($3)',
+      [tenantId, runId, TERMINAL_STATUSES],
     )) as unknown[];
     return rows.length > 0;
   }
