@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { ConfigSync } from '../../src/sdk';
+import { OutboxRelay } from '../../src/shared/events/outbox-relay.service';
+import { httpRequestDuration } from '../../src/shared/metrics/metrics';
 import type { ConfigChange } from '../../src/sdk';
 import { eventually } from '../factories/change.factory';
 import { createApiKey, createTenant, TestTenant } from '../factories/tenant.factory';
@@ -185,6 +188,98 @@ describe('ConfigSync across a server restart', () => {
         'a change after the restart',
         15_000,
       );
+    } finally {
+      await client.stop();
+      await second.close();
+    }
+  });
+});
+
+describe('ConfigSync after the changes it would resume from were pruned', () => {
+  /** How many change-stream requests this process answered 410 (every app in it shares the registry). */
+  async function streamRefusals(): Promise<number> {
+    const { values } = await httpRequestDuration.get();
+    return values
+      .filter(
+        (value) =>
+          value.metricName === 'agentry_http_request_duration_seconds_count' &&
+          value.labels.route === '/internal/v1/changes/stream' &&
+          String(value.labels.status) === '410',
+      )
+      .reduce((sum, value) => sum + value.value, 0);
+  }
+
+  it('starts over from a full pull once, then follows the stream again', async () => {
+    const first = await startTestApp();
+    const port = Number(new URL(first.url).port);
+    const tenant = await createTenant(first);
+    const serviceKey = (await createApiKey(first, tenant, 'service')).key;
+    const auth = `Bearer ${tenant.token('admin')}`;
+    const created = await first.http
+      .post('/api/v1/agents')
+      .set('Authorization', auth)
+      .send({ name: 'pruned', system_prompt: 'v1' });
+    const id = created.body.id as string;
+    const changes: ConfigChange[] = [];
+    const client = new ConfigSync({
+      baseUrl: first.url,
+      apiKey: serviceKey,
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    client.onChange((change) => changes.push(change));
+    await client.start();
+    const before = client.version;
+
+    // While the client is cut off, two changes are made and aged past retention, then pruned: the
+    // point it resumes from is gone.
+    await first.app.close();
+    const writer = await startTestApp({ database: first.database });
+    for (const prompt of ['v2', 'v3']) {
+      const patched = await writer.http
+        .patch(`/api/v1/agents/${id}`)
+        .set('Authorization', auth)
+        .send({ system_prompt: prompt });
+      expect(patched.status).toBe(200);
+    }
+    const db = writer.app.get(DataSource);
+    await eventually(
+      async () =>
+        (
+          (await db.query('SELECT count(*)::int AS n FROM change_events WHERE published_at IS NULL')) as [
+            { n: number },
+          ]
+        )[0].n === 0,
+      'all published',
+    );
+    await db.query("UPDATE change_events SET created_at = now() - interval '400 hours' WHERE id > $1", [
+      before,
+    ]);
+    expect(await writer.app.get(OutboxRelay).prune()).toBeGreaterThan(0);
+    await writer.app.close();
+
+    const refusedBefore = await streamRefusals();
+    const second = await startTestApp({ database: first.database, port });
+    try {
+      await eventually(
+        () => client.get('pruned')?.config.system_prompt === 'v3',
+        'the full pull after the refusal',
+        15_000,
+      );
+      expect(client.version).toBeGreaterThan(before);
+      // Back on the stream: a later change arrives as a stream change, and the resume point the
+      // pull gave was refused once only.
+      const again = await second.http
+        .patch(`/api/v1/agents/${id}`)
+        .set('Authorization', auth)
+        .send({ system_prompt: 'v4' });
+      expect(again.status).toBe(200);
+      await eventually(
+        () => client.get('pruned')?.config.system_prompt === 'v4',
+        'a change after the pull',
+        15_000,
+      );
+      expect(changes.at(-1)).toMatchObject({ source: 'stream', agent_id: id });
+      expect((await streamRefusals()) - refusedBefore).toBe(1);
     } finally {
       await client.stop();
       await second.close();
