@@ -95,12 +95,76 @@ describe('a run whose instance stops', () => {
     const log = await survivor.http
       .get(`/api/v1/runs/${runId}/events?limit=100`)
       .set('Authorization', operator);
-    const seqs = log.body.events.map((e: { seq: number }) => e.seq);
-    expect(seqs).toEqual(seqs.map((_: number, i: number) => i + 1));
-    expect(log.body.events.map((e: { type: string }) => e.type)).toEqual(
+    // In seq order; from the sweep's event on, one after the other (it skips past what the killed
+    // instance may have streamed without storing).
+    const stored: Array<{ seq: number; type: string }> = log.body.events;
+    const swept = stored.findIndex((e) => e.type === 'run_interrupted');
+    expect(stored.map((e) => e.seq)).toEqual([...stored.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(stored.slice(swept).map((e) => e.seq - stored[swept].seq)).toEqual(
+      stored.slice(swept).map((_, i) => i),
+    );
+    expect(stored.slice(swept).map((e) => e.type)).toEqual(
       expect.arrayContaining(['run_interrupted', 'run_resumed', 'run_completed']),
     );
     // Closed here: its sweep, a second apart, would take the next test's runs.
+    await close(survivor);
+  });
+
+  it('never reuses a seq the killed instance streamed without storing: streams go on past it', async () => {
+    const prefix = `agentry-test-lost-${process.pid}:`;
+    // Nothing it streams is stored before it dies: its events wait for a write 10 s away.
+    const { proc, operator, chat } = await processWithAgent(prefix, {
+      RUN_HEARTBEAT_MS: '200',
+      RUN_EVENT_FLUSH_MS: '10000',
+    });
+    const survivor = await startTestApp({
+      database,
+      env: { REDIS_PREFIX: prefix, RUN_HEARTBEAT_MS: '200', RUN_INTERRUPTED_AFTER_MS: '1000' },
+    });
+    survivors.push(survivor);
+    const { sse, runId } = await chat();
+    const seen = Number(sse.events[sse.events.length - 1].id);
+    expect(seen).toBe(4);
+    // Its client comes back to the other instance, live before and after the sweep.
+    const rejoined = await SseClient.open(`${survivor.url}/api/v1/runs/${runId}/stream`, {
+      Authorization: operator,
+      'Last-Event-ID': String(seen),
+    });
+    expect(rejoined.status).toBe(200);
+    await proc.kill('SIGKILL');
+    upstream.respondWith(() => ({ chunks: ['all ', 'done'] }));
+
+    await waitForStatus(survivor, operator, runId, ['interrupted']);
+    const [interrupted] = await rejoined.waitFor(1);
+    expect(interrupted.event).toBe('run_interrupted');
+    expect(Number(interrupted.id)).toBeGreaterThan(seen);
+    // A client that reconnects only now gets it too.
+    const late = await SseClient.open(`${survivor.url}/api/v1/runs/${runId}/stream`, {
+      Authorization: operator,
+      'Last-Event-ID': String(seen),
+    });
+    expect((await late.waitFor(1)).map((e) => `${e.id} ${e.event}`)).toEqual([
+      `${interrupted.id} run_interrupted`,
+    ]);
+
+    const resumed = await survivor.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    expect(resumed.status).toBe(200);
+    for (const stream of [rejoined, late]) {
+      await stream.ended();
+      const ids = stream.events.map((e) => Number(e.id));
+      expect(ids).toEqual(ids.map((_, i) => Number(interrupted.id) + i));
+      expect(stream.events.map((e) => e.event)).toEqual(
+        expect.arrayContaining(['run_interrupted', 'run_resumed', 'run_completed']),
+      );
+      expect(stream.events[stream.events.length - 1].event).toBe('run_completed');
+    }
+    const log = await survivor.http
+      .get(`/api/v1/runs/${runId}/events?limit=100`)
+      .set('Authorization', operator);
+    expect(log.body.events.map((e: { seq: number; type: string }) => `${e.seq} ${e.type}`)).toEqual(
+      rejoined.events.map((e) => `${e.id} ${e.event}`),
+    );
+    expect(Object.keys(log.body.events[0]).sort()).toEqual(['data', 'seq', 'timestamp', 'type']);
     await close(survivor);
   });
 

@@ -1,26 +1,37 @@
 import type { RunEventHub } from './run-event-hub';
-import type { RunEvent } from './run-events.repository';
+import { MAX_UNSTORED_EVENTS, RunEvent } from './run-events.repository';
 import type { RunEventWriter } from './run-event-writer';
 
 /**
  * The event log of one executing run. Every event (each content delta included) gets its own seq
  * and is streamed at once; rows go to the instance's shared writer, which stores the events of all
  * runs in one INSERT per flush interval, so tokens cost no statement each, and a join replays
- * exactly the events the live stream sent.
+ * exactly the events the live stream sent. While the database is away, streaming live stops
+ * MAX_UNSTORED_EVENTS past the stored events (the streams read the rest from the log once it is
+ * written): an instance that dies streamed no seq past that bound, which the run's next writer
+ * skips (RunEventsRepository.append).
  */
 export class RunEventLog {
+  /** The highest seq known stored. */
+  private stored: number;
+  private readonly markStored = (seq: number) => {
+    if (seq > this.stored) this.stored = seq;
+  };
+
   constructor(
     private readonly tenantId: string,
     private readonly runId: string,
     private nextSeq: number,
     private readonly writer: RunEventWriter,
     private readonly hub: RunEventHub,
-  ) {}
+  ) {
+    this.stored = nextSeq - 1;
+  }
 
   emit(type: string, data: Record<string, unknown>): RunEvent {
     const event = this.next(type, data);
-    this.hub.publish(this.runId, [event]);
-    this.writer.add(this.tenantId, this.runId, event);
+    if (event.seq - this.stored <= MAX_UNSTORED_EVENTS) this.hub.publish(this.runId, [event]);
+    this.writer.add(this.tenantId, this.runId, event, this.markStored);
     return event;
   }
 

@@ -30,8 +30,9 @@ export class RunEventWriter implements OnModuleDestroy {
     this.flushMs = settings.runs.eventFlushMs;
   }
 
-  add(tenantId: string, runId: string, event: RunEvent): void {
-    this.pending.push({ tenantId, runId, event });
+  /** Queues an event for the next write; `stored` is told its seq once it is written. */
+  add(tenantId: string, runId: string, event: RunEvent, stored?: (seq: number) => void): void {
+    this.pending.push({ tenantId, runId, event, stored });
     this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.flushMs);
   }
 
@@ -71,6 +72,7 @@ export class RunEventWriter implements OnModuleDestroy {
     this.inFlight = true;
     try {
       await this.events.insertRows(batch);
+      for (const row of batch) row.stored?.(row.event.seq);
       if (this.failures > 0) this.logger.log({ failures: this.failures }, 'run events written again');
       this.failures = 0;
     } catch (error) {

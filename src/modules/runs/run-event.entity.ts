@@ -21,6 +21,14 @@ export class RunEventEntity {
   @Column('jsonb', { default: {} })
   data: Record<string, unknown>;
 
+  /**
+   * The seq this event comes after, when that is not `seq - 1`: the first event written for a run
+   * whose instance died, numbered past whatever that instance may have streamed without storing.
+   * Streams go on from it whatever they last saw in between.
+   */
+  @Column('integer', { nullable: true })
+  followsSeq: number | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

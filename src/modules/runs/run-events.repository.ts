@@ -10,10 +10,26 @@ export interface RunEvent {
   type: string;
   timestamp: string;
   data: Record<string, unknown>;
+  /** The seq it comes after, when that is not `seq - 1` (see RunEventEntity.followsSeq). */
+  follows?: number;
 }
 
+/**
+ * How far past its stored events a run's instance may stream: beyond it, its events reach streams
+ * from the stored log only (RunEventLog). The first event written for a run whose instance died
+ * is numbered this far past the stored ones, so no seq that instance streamed is used twice.
+ */
+export const MAX_UNSTORED_EVENTS = 10_000;
+
 export function toRunEvent(row: RunEventEntity): RunEvent {
-  return { seq: row.seq, type: row.type, timestamp: row.createdAt.toISOString(), data: row.data };
+  const event: RunEvent = {
+    seq: row.seq,
+    type: row.type,
+    timestamp: row.createdAt.toISOString(),
+    data: row.data,
+  };
+  if (row.followsSeq !== null) event.follows = row.followsSeq;
+  return event;
 }
 
 /** An event of some run, as the shared writer batches them. */
@@ -21,6 +37,8 @@ export interface RunEventRow {
   tenantId: string;
   runId: string;
   event: RunEvent;
+  /** Told the event's seq once it is stored. */
+  stored?: (seq: number) => void;
 }
 
 /**
@@ -62,21 +80,35 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
     }
   }
 
-  /** Appends one event after the highest stored seq (for runs no instance is executing). */
+  /**
+   * Appends one event after the highest stored seq (for runs no instance is executing). For a run
+   * whose instance died (`afterLost`), it goes MAX_UNSTORED_EVENTS further and names the stored
+   * seq it follows: that instance may have streamed events it never stored.
+   */
   async append(
     tenantId: string,
     runId: string,
     type: string,
     data: Record<string, unknown>,
     manager?: EntityManager,
+    afterLost = false,
   ): Promise<RunEvent> {
     const rows = (await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO run_events (run_id, seq, tenant_id, type, data)
-       SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4::jsonb FROM run_events WHERE run_id = $1
-       RETURNING seq, created_at`,
-      [runId, tenantId, type, JSON.stringify(data)],
-    )) as Array<{ seq: number; created_at: Date }>;
-    return { seq: rows[0].seq, type, timestamp: new Date(rows[0].created_at).toISOString(), data };
+      `INSERT INTO run_events (run_id, seq, tenant_id, type, data, follows_seq)
+       SELECT $1, COALESCE(MAX(seq), 0) + 1 + $5, $2, $3, $4::jsonb,
+              CASE WHEN $5 > 0 THEN COALESCE(MAX(seq), 0) END
+       FROM run_events WHERE run_id = $1
+       RETURNING seq, created_at, follows_seq`,
+      [runId, tenantId, type, JSON.stringify(data), afterLost ? MAX_UNSTORED_EVENTS : 0],
+    )) as Array<{ seq: number; created_at: Date; follows_seq: number | null }>;
+    const event: RunEvent = {
+      seq: rows[0].seq,
+      type,
+      timestamp: new Date(rows[0].created_at).toISOString(),
+      data,
+    };
+    if (rows[0].follows_seq !== null) event.follows = rows[0].follows_seq;
+    return event;
   }
 
   async maxSeq(tenantId: string, runId: string, manager?: EntityManager): Promise<number> {

@@ -692,7 +692,15 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       for (const swept of await this.runs.sweepStale(this.settings.runs.interruptedAfterMs)) {
         const type = swept.status === 'cancelled' ? 'run_cancelled' : 'run_interrupted';
         countFinishedRun(swept.status === 'cancelled' ? 'cancelled' : 'interrupted');
-        const event = await this.events.append(swept.tenant_id, swept.id, type, { run_id: swept.id });
+        // Its instance may have streamed events it never stored: this one goes past them.
+        const event = await this.events.append(
+          swept.tenant_id,
+          swept.id,
+          type,
+          { run_id: swept.id },
+          undefined,
+          true,
+        );
         this.hub.publish(swept.id, [event]);
         this.logger.warn({ runId: swept.id, status: swept.status }, 'run of a dead instance swept');
       }

@@ -14,7 +14,9 @@ export const FINAL_EVENTS: ReadonlySet<string> = new Set(['run_completed', 'run_
  * Joins a run's event stream at any point: listen first, replay the stored log after the
  * position, then deliver live events strictly in seq order. A live event ahead of the next
  * expected seq waits while the gap is read from the log, so a stream has no gap and no duplicate
- * whichever instance executes the run. Ends after the run's final event.
+ * whichever instance executes the run. Ends after the run's final event. The one jump is an event
+ * that names the seq it follows (written after an instance died with events it had streamed and
+ * not stored): it comes next for any stream at or past that seq.
  */
 @Injectable()
 export class RunStreamsService {
@@ -75,9 +77,17 @@ export class RunStreamsService {
         .catch(() => undefined);
     };
 
+    /** The event after `last`: the next seq, or one that goes on from a seq at or before `last`. */
+    const next = (): RunEvent | undefined => {
+      const following = pending.get(last + 1);
+      if (following) return following;
+      for (const event of pending.values())
+        if (event.follows !== undefined && event.follows <= last && event.seq > last) return event;
+      return undefined;
+    };
     const deliver = () => {
       let event: RunEvent | undefined;
-      while ((event = pending.get(last + 1))) {
+      while ((event = next())) {
         pending.delete(event.seq);
         sse.send(event.seq, event.type, event.data);
         last = event.seq;

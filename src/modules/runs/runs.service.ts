@@ -28,6 +28,7 @@ import {
   RunControlResponseDto,
   RunDetailResponseDto,
   RunEventListResponseDto,
+  toRunEventDto,
   RunListResponseDto,
   toRunResponse,
   toRunStep,
@@ -350,7 +351,7 @@ export class RunsService {
   ): Promise<RunEventListResponseDto> {
     await this.getRun(tenantId, id);
     const [events, total] = await this.events.page(tenantId, id, offset, limit);
-    return { run_id: id, total, events };
+    return { run_id: id, total, events: events.map(toRunEventDto) };
   }
 
   /**

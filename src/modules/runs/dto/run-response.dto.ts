@@ -122,5 +122,5 @@ export function toRunStep(step: RunStepEntity): RunStepDto {
 }
 
 export function toRunEventDto(event: RunEvent): RunEventDto {
-  return event;
+  return { seq: event.seq, type: event.type, timestamp: event.timestamp, data: event.data };
 }
