@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { DataSource } from 'typeorm';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
@@ -240,6 +241,78 @@ describe('runs', () => {
     const run = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
     expect(run.body.status).toBe('completed');
     expect(run.body.steps.map((s: { step_num: number }) => s.step_num)).toEqual([1, 2]);
+  });
+
+  it('a cancel that reaches a run while it pauses cancels it all the same', async () => {
+    const db = ctx.app.get(DataSource);
+    // The pause's checkpoint waits for a lock this test holds: the cancel arrives in between.
+    await db.query(`CREATE FUNCTION test_hold_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242); RETURN NEW; END $$`);
+    await db.query(`CREATE TRIGGER test_hold_pause BEFORE INSERT ON checkpoints
+      FOR EACH ROW WHEN (NEW.kind = 'pause') EXECUTE FUNCTION test_hold_pause()`);
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(4242)');
+      const agent = await calculatingAgent();
+      const sse = await chat({ agent_id: agent.id, message: 'add' });
+      await sse.waitFor(2);
+      const runId = dataOf(sse.events[0]).run_id as string;
+      const pause = ctx.http
+        .post(`/api/v1/runs/${runId}/pause`)
+        .set('Authorization', operator)
+        .then((r) => r);
+      const waiting = async () =>
+        (
+          (await db.query(
+            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted",
+          )) as [{ n: number }]
+        )[0].n > 0;
+      for (let i = 0; i < 400 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await waiting()).toBe(true);
+      const cancel = ctx.http
+        .post(`/api/v1/runs/${runId}/cancel`)
+        .set('Authorization', operator)
+        .then((r) => r);
+      const intent = async () =>
+        ((await db.query('SELECT intent FROM runs WHERE id = $1', [runId])) as [{ intent: string | null }])[0]
+          .intent;
+      for (let i = 0; i < 400 && (await intent()) !== 'cancel'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(await intent()).toBe('cancel');
+      await holder.query('SELECT pg_advisory_unlock(4242)');
+
+      const cancelled = await cancel;
+      expect(cancelled.body).toEqual({ run_id: runId, status: 'cancelled', message: 'Run cancelled' });
+      expect((await pause).status).toBe(200);
+      await sse.body();
+      expect(sse.events[sse.events.length - 1].event).toBe('run_cancelled');
+      const run = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
+      expect(run.body.status).toBe('cancelled');
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock_all()');
+      await holder.release();
+      await db.query('DROP TRIGGER test_hold_pause ON checkpoints');
+      await db.query('DROP FUNCTION test_hold_pause()');
+    }
+  });
+
+  it('a pause does not displace a cancel on its way to the run (409)', async () => {
+    const agent = await scriptedAgent(ctx, tenant, [{ content: 'late', delay_ms: 3_000 }]);
+    const sse = await chat({ agent_id: agent.id, message: 'wait' });
+    await sse.waitFor(1);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    // A cancel stored, its signal not yet acted on (as when the executing instance is unreachable,
+    // whose heartbeat, or the sweep, reads it back).
+    const db = ctx.app.get(DataSource);
+    await db.query("UPDATE runs SET intent = 'cancel' WHERE id = $1", [runId]);
+    const pause = await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    const error = expectError(pause, 409, 'INVALID_RUN_STATE');
+    expect(error.message).toBe('A run being cancelled cannot be paused');
+    expect(error.details).toEqual([expect.objectContaining({ code: 'cancelling', status: 'running' })]);
+    expect(await db.query('SELECT intent FROM runs WHERE id = $1', [runId])).toEqual([{ intent: 'cancel' }]);
+    const cancelled = await ctx.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator);
+    expect(cancelled.body.status).toBe('cancelled');
   });
 
   it('a paused run of an agent since deactivated or deleted is not resumed, forked or restored (409)', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Not, Or } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TenantScopedRepository } from '../../shared/database/tenant-scoped.repository';
 import type { RunEvent } from './run-events.repository';
@@ -306,6 +306,17 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
         { id, status: In(from) },
         values as QueryDeepPartialEntity<RunEntity>,
         manager,
+      )) > 0
+    );
+  }
+
+  /** Stores a pause intent on a running run, unless a cancel is already on its way to it. */
+  async requestPause(tenantId: string, id: string): Promise<boolean> {
+    return (
+      (await this.updateScoped(
+        tenantId,
+        { id, status: 'running', intent: Or(IsNull(), Not('cancel')) },
+        { intent: 'pause' },
       )) > 0
     );
   }

@@ -433,8 +433,19 @@ export class RunsService {
   async pause(tenantId: string, id: string): Promise<RunControlResponseDto> {
     const run = await this.getRun(tenantId, id);
     if (run.status !== 'running') throw this.illegal(run, 'paused');
-    if (!(await this.runs.transition(tenantId, id, ['running'], { intent: 'pause' }))) {
-      throw this.illegal((await this.runs.findById(tenantId, id)) ?? run, 'paused');
+    if (!(await this.runs.requestPause(tenantId, id))) {
+      const now = (await this.runs.findById(tenantId, id)) ?? run;
+      if (now.status === 'running' && now.intent === 'cancel') {
+        throw runError('INVALID_RUN_STATE', 'A run being cancelled cannot be paused', [
+          {
+            field: 'status',
+            code: 'cancelling',
+            message: 'a cancel is on its way to the run',
+            status: now.status,
+          },
+        ]);
+      }
+      throw this.illegal(now, 'paused');
     }
     await this.executor.signal(id, 'pause');
     const after = await this.waitForStatus(tenantId, id, ['paused', ...TERMINAL_STATUSES]);
@@ -480,7 +491,13 @@ export class RunsService {
     const run = await this.getRun(tenantId, id);
     if (TERMINAL_STATUSES.includes(run.status)) throw this.illegal(run, 'cancelled');
     await this.cancelRun(run);
-    const after = await this.waitForStatus(tenantId, id, TERMINAL_STATUSES);
+    let after = await this.waitForStatus(tenantId, id, [...TERMINAL_STATUSES, 'paused']);
+    // It paused as the cancel reached it (the pause was already past its last check): a paused
+    // run is cancelled directly.
+    if (after.status === 'paused') {
+      await this.requestCancel(after);
+      after = await this.waitForStatus(tenantId, id, TERMINAL_STATUSES);
+    }
     return {
       run_id: id,
       status: after.status,
