@@ -404,6 +404,15 @@ describe('checkpoints', () => {
       // An array is no object of changes (its items were once validated, and it passed).
       ['restore', { modifications: [] }, 'modifications'],
       ['fork', { modifications: [{ system_prompt: 'Talk like a pirate.' }] }, 'modifications'],
+      // Null is no query and no prompt (in place it was a 500; a fork sent the model a null message).
+      [
+        'restore',
+        { create_new_run: false, modifications: { modified_query: null } },
+        'modifications.modified_query',
+      ],
+      ['restore', { modifications: { modified_query: null } }, 'modifications.modified_query'],
+      ['fork', { modifications: { modified_query: null } }, 'modifications.modified_query'],
+      ['fork', { modifications: { system_prompt: null } }, 'modifications.system_prompt'],
     ] as const;
     for (const [action, body, field] of refused) {
       const res = await ctx.http

@@ -1,7 +1,7 @@
 import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { IsDate, IsObject, ValidateBy, ValidateNested } from 'class-validator';
+import { IsDate, IsObject, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { AppError, ErrorDetail } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
 
@@ -35,6 +35,11 @@ export function IsNotBlank(): PropertyDecorator {
       defaultMessage: () => '$property must not be empty or blank',
     },
   });
+}
+
+/** A field that may be left out, but not sent as null (where null would mean nothing, or the wrong thing). */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsStorableText } from '../../agents/agent-validators';
-import { IsNestedObject, IsNotBlank } from '../../../shared/http/validation';
+import { IsNestedObject, IsNotBlank, IsOmittable } from '../../../shared/http/validation';
 
 /** What a restore may change: the query. */
 export class RestoreModificationsDto {
   /** Replaces the run's query (its last user message). */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotBlank()
   @MaxLength(100_000)
@@ -16,7 +16,7 @@ export class RestoreModificationsDto {
 /** What a fork may change: the query and the system prompt. */
 export class ForkModificationsDto extends RestoreModificationsDto {
   /** Replaces the system prompt; held to your tier's `max_prompt_length` as an agent's is. */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200_000)
   @IsStorableText()
