@@ -170,6 +170,74 @@ describe('checkpoints', () => {
     expect(again.response_content).toBe('It is 42 (what is 40+2?)');
   });
 
+  it('a modified query starts the run over: its steps from 1, all its max_steps, and the fork mark holds the new query', async () => {
+    const { checkpoints } = await completedRun('what is 40+2, twice?');
+    const query = 'what is 40+2 this time?';
+    for (const action of ['fork', 'restore'] as const) {
+      // From the checkpoint after step 2 of a 3-step run: with the new query, it asks again.
+      const res = await ctx.http
+        .post(`/api/v1/checkpoints/${checkpoints[1].id}/${action}`)
+        .set('Authorization', operator)
+        .send({ modifications: { modified_query: query } });
+      expect(res.status).toBe(201);
+      const run = await waitForStatus(ctx, viewer, res.body.new_run_id, ['completed']);
+      expect(run.response_content).toBe(`It is 42 (${query})`);
+      expect((run.steps as Array<{ step_num: number }>).map((step) => step.step_num)).toEqual([1, 2]);
+      if (action === 'fork') {
+        const mark = await ctx.http
+          .get(`/api/v1/checkpoints/${res.body.checkpoint_id}`)
+          .set('Authorization', viewer);
+        expect(mark.body.step_num).toBe(0);
+        expect(mark.body.messages[mark.body.messages.length - 1]).toEqual({ role: 'user', content: query });
+      }
+    }
+    // With max_steps 2 and the checkpoint after step 2, the new query still gets its two calls.
+    const agent = await scriptedAgent(
+      ctx,
+      tenant,
+      [
+        { content: 'alpha', tool_calls: [{ name: 'calculator', arguments: { expression: '1+1' } }] },
+        { content: 'beta', tool_calls: [{ name: 'calculator', arguments: { expression: '2+2' } }] },
+      ],
+      { tools: ['calculator'], config: { max_steps: 2 } },
+    );
+    const first = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'go' });
+    expect(first.body.response).toBe('beta');
+    const list = await ctx.http
+      .get(`/api/v1/runs/${first.body.run_id}/checkpoints`)
+      .set('Authorization', viewer);
+    const atTwo = list.body.checkpoints.find((c: { step_num: number }) => c.step_num === 2);
+    const fork = await ctx.http
+      .post(`/api/v1/checkpoints/${atTwo.id}/fork`)
+      .set('Authorization', operator)
+      .send({ modifications: { modified_query: 'again' } });
+    const forked = await waitForStatus(ctx, viewer, fork.body.new_run_id, ['completed']);
+    expect(forked.steps).toHaveLength(2);
+    expect((forked.metrics as { steps: number }).steps).toBe(2);
+  });
+
+  it('in-place restores one after another keep every call in the run’s metrics', async () => {
+    const { runId, checkpoints } = await completedRun('what is 40+2 again?');
+    const restores = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        ctx.http
+          .post(`/api/v1/checkpoints/${checkpoints[0].id}/restore`)
+          .set('Authorization', operator)
+          .send({ create_new_run: false }),
+      ),
+    );
+    expect(restores.map((res) => res.status)).toContain(201);
+    // Each one that lost the race found the run still running, or restored it after the last ended.
+    for (const res of restores) if (res.status !== 201) expectError(res, 409, 'INVALID_RUN_STATE');
+    const run = await waitForStatus(ctx, viewer, runId, ['completed']);
+    const events = await ctx.http.get(`/api/v1/runs/${runId}/events?limit=100`).set('Authorization', viewer);
+    const calls = events.body.events.filter((e: { type: string }) => e.type === 'step_completed').length;
+    expect((run.metrics as { steps: number }).steps).toBe(calls);
+  });
+
   it('a run restored in place, paused and resumed goes on along its new path, not the one it left', async () => {
     const { runId, checkpoints } = await completedRun('what is 40+2, twice?');
     const query = 'slowly now, twice';
@@ -186,14 +254,15 @@ describe('checkpoints', () => {
     const run = await waitForStatus(ctx, viewer, runId, ['completed']);
     expect(run.response_content).toBe(`It is 42 (${query})`);
     expect(run.input_query).toBe(query);
-    // The modified query starts the turn over after step 1: two calculator calls, then the answer.
+    // The modified query starts the turn over: two calculator calls, then the answer, each step
+    // asked the new query (the old step 1 was the old query's).
     const details = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
     const steps = details.body.steps as Array<{
       step_num: number;
       messages: Array<{ role: string; content: string }>;
     }>;
-    expect(steps.map((step) => step.step_num)).toEqual([1, 2, 3, 4]);
-    for (const step of steps.slice(1)) expect(step.messages[1]).toEqual({ role: 'user', content: query });
+    expect(steps.map((step) => step.step_num)).toEqual([1, 2, 3]);
+    for (const step of steps) expect(step.messages[1]).toEqual({ role: 'user', content: query });
   });
 
   it('the stream of a run restored in place goes past its old final event to the new one', async () => {
@@ -365,8 +434,9 @@ describe('checkpoints', () => {
       expect.objectContaining({ steps: 2, total_tokens: tokensOfSteps(forked) }),
     );
 
-    // Restored in place after step 1 with a quick question, the run answers at step 2: its old
-    // steps 2 and 3 are gone from its details, what they spent stays in its metrics.
+    // Restored in place after step 1 with a quick question, the run starts over with it and
+    // answers at step 1: its old steps are gone from its details, what they spent stays in its
+    // metrics.
     await ctx.http
       .post(`/api/v1/checkpoints/${checkpoints[0].id}/restore`)
       .set('Authorization', operator)
@@ -374,11 +444,11 @@ describe('checkpoints', () => {
     await waitForStatus(ctx, viewer, runId, ['completed']);
     const restored = await read(runId);
     expect(restored.response_content).toBe('It is quick (a quick one)');
-    expect(stepsOf(restored)).toEqual([1, 2]);
+    expect(stepsOf(restored)).toEqual([1]);
     expect(restored.metrics).toEqual(
       expect.objectContaining({
         steps: 4,
-        total_tokens: parent.metrics.total_tokens + restored.steps[1].metrics.total_tokens,
+        total_tokens: parent.metrics.total_tokens + restored.steps[0].metrics.total_tokens,
       }),
     );
 

@@ -243,6 +243,34 @@ describe('runs', () => {
     expect(run.body.steps.map((s: { step_num: number }) => s.step_num)).toEqual([1, 2]);
   });
 
+  it('a run paused at its last step and resumed answers as it would have without the pause', async () => {
+    const agent = await scriptedAgent(
+      ctx,
+      tenant,
+      [
+        { content: 'alpha', tool_calls: [{ name: 'calculator', arguments: { expression: '1+1' } }] },
+        {
+          content: 'beta',
+          tool_calls: [{ name: 'calculator', arguments: { expression: '2+2' } }],
+          delay_ms: 300,
+        },
+      ],
+      { tools: ['calculator'], config: { max_steps: 2 } },
+    );
+    const sse = await chat({ agent_id: agent.id, message: 'go' });
+    await waitUntil(() => sse.events.some((e) => e.event === 'step_started' && dataOf(e).step === 2));
+    const runId = dataOf(sse.events[0]).run_id as string;
+    const paused = await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    expect(paused.body.status).toBe('paused');
+    await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator).expect(200);
+    await sse.body();
+    const last = sse.events[sse.events.length - 1];
+    expect(last.event).toBe('run_completed');
+    expect(dataOf(last)).toEqual(expect.objectContaining({ response: 'beta', finish_reason: 'max_steps' }));
+    const run = await waitForStatus(ctx, viewer, runId, ['completed']);
+    expect(run.response_content).toBe('beta');
+  });
+
   it('a cancel that reaches a run while it pauses cancels it all the same', async () => {
     const db = ctx.app.get(DataSource);
     // The pause's checkpoint waits for a lock this test holds: the cancel arrives in between.

@@ -89,6 +89,13 @@ export function emptyMetrics(): RunMetrics {
   return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, duration: 0, steps: 0 };
 }
 
+/** The content of the last assistant message after the last user message ('' when none). */
+function textSinceQuery(messages: ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0 && messages[i].role !== 'user'; i--)
+    if (messages[i].role === 'assistant') return messages[i].content ?? '';
+  return '';
+}
+
 /**
  * Executes runs on this instance: the model/tool loop, its event log and checkpoints, pause and
  * cancel (by bus message, or by the stored intent read back with each heartbeat), the heartbeat
@@ -248,6 +255,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       if (index >= 0)
         messages.splice(index, messages.length - index, { role: 'user', content: modifiedQuery });
       else messages.push({ role: 'user', content: modifiedQuery });
+      // Every step of the run came after its query: with a new one, it starts over, all its
+      // max_steps ahead of it.
+      stepNum = 0;
     }
     return { messages, stepNum, metrics: { ...emptyMetrics(), ...metrics }, checkpointId: checkpoint.id };
   }
@@ -305,7 +315,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     const metrics = { ...state.metrics };
     const messages = [...state.messages];
     let stepNum = state.stepNum;
-    let response = '';
+    // A run going on from a checkpoint has the text of its steps since its query: at max_steps,
+    // the last is its answer, as it would have been without the pause.
+    let response = textSinceQuery(messages);
     const config = await (execution.early?.config ?? this.configWithSecrets(run));
     const elapsed = () => Math.round((priorDuration + (Date.now() - startedAt) / 1000) * 1000) / 1000;
 

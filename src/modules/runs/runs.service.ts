@@ -256,7 +256,8 @@ export class RunsService {
         manager,
       );
       // Marked before the run starts: its own checkpoints come after the mark, newest last.
-      if (changes.fork) mark = await this.markFork(created, checkpoint, changes.fork.description, manager);
+      if (changes.fork)
+        mark = await this.markFork(created, checkpoint, state, changes.fork.description, manager);
       return created;
     });
     this.executor.start(run, state);
@@ -273,8 +274,7 @@ export class RunsService {
     const run = await this.getRun(tenantId, checkpoint.runId);
     await this.assertStillRunnable(principal, run.agentId, checkpoint.agentConfig);
     const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
-    // The run goes on consuming: what it spent before the restore stays in its metrics.
-    const state = this.executor.stateOf(checkpoint, run.metrics, modifiedQuery);
+    let state = this.executor.stateOf(checkpoint, run.metrics, modifiedQuery);
     const claimed = await this.admit(tenantId, async (manager) => {
       if (!from.includes(run.status)) return false;
       await this.assertSessionFree(run, manager);
@@ -295,6 +295,10 @@ export class RunsService {
         manager,
       );
       if (moved) {
+        // The run goes on consuming: what it spent before the restore stays in its metrics, as
+        // they are now it is ours (a restore just before this one may have added to them).
+        const claimedRun = (await this.runs.findById(tenantId, run.id, manager))!;
+        state = this.executor.stateOf(checkpoint, claimedRun.metrics, modifiedQuery);
         // The steps after the checkpoint's belong to the path left behind: its run details list
         // the path to its new answer (its checkpoints stay, as the history they are).
         await this.steps.deleteAfter(tenantId, run.id, state.stepNum, manager);
@@ -552,10 +556,14 @@ export class RunsService {
     return toCheckpointResponse(await this.getCheckpointEntity(tenantId, id));
   }
 
-  /** Marks a fork's starting point on the new run, so it lists where it came from. */
+  /**
+   * Marks a fork's starting point on the new run, so it lists where it came from: the state it
+   * starts from (its modified query included), which a resume or restore of it goes back to.
+   */
   private markFork(
     run: RunEntity,
     from: CheckpointEntity,
+    state: RunState,
     description: string | undefined,
     manager: EntityManager,
   ): Promise<CheckpointEntity> {
@@ -563,10 +571,10 @@ export class RunsService {
       run.tenantId,
       {
         runId: run.id,
-        stepNum: from.stepNum,
+        stepNum: state.stepNum,
         status: 'running',
-        messages: from.messages,
-        metrics: from.metrics,
+        messages: state.messages,
+        metrics: { ...state.metrics },
         agentConfig: run.config,
         description: description ?? `forked from ${from.id}`,
         tags: ['fork'],
