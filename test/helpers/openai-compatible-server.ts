@@ -16,6 +16,23 @@ export interface UpstreamReply {
   /** Stop after this many chunks and keep the connection open (until the client closes it). */
   hangAfter?: number;
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /** Answer 200 with this text as it is instead of scripted chunks (see RawReply). */
+  raw?: RawReply;
+}
+
+/**
+ * An answer written byte for byte, for what a well-behaved server never sends: malformed chunks,
+ * keep-alive comments, another content type, an endless stream.
+ */
+export interface RawReply {
+  /** `text/event-stream` unless set. */
+  contentType?: string;
+  /** Written in order, each as one write; the answer ends after the last. */
+  pieces: string[];
+  /** Pause before each piece, in ms. */
+  pieceDelayMs?: number;
+  /** The pieces written this many times over (1 unless set), each write waiting for the socket to drain. */
+  times?: number;
 }
 
 export interface UpstreamRequest {
@@ -37,7 +54,8 @@ export type Responder = (request: UpstreamRequest, index: number) => UpstreamRep
 /**
  * A real OpenAI-compatible HTTP server on a free local port: `POST /v1/chat/completions` with
  * streamed SSE chunks or one JSON answer, scripted per test (text, tool calls, delays, errors,
- * hangs). It records every request and whether the client closed the connection early.
+ * hangs, or raw text for malformed answers). It records every request and whether the client
+ * closed the connection early.
  */
 export class OpenAiCompatibleServer {
   readonly requests: UpstreamRequest[] = [];
@@ -105,6 +123,13 @@ export class OpenAiCompatibleServer {
         );
       return;
     }
+    if (reply.raw) {
+      await writeRaw(res, reply.raw);
+      if (res.destroyed) return;
+      finished = true;
+      res.end();
+      return;
+    }
     const chunks = reply.chunks ?? [];
     const usage = reply.usage ?? { prompt_tokens: 10, completion_tokens: chunks.length };
     const toolCalls = (reply.toolCalls ?? []).map((call, index) => ({
@@ -170,6 +195,32 @@ export class OpenAiCompatibleServer {
     finished = true;
     res.end();
   }
+}
+
+async function writeRaw(res: http.ServerResponse, raw: RawReply): Promise<void> {
+  res.writeHead(200, { 'Content-Type': raw.contentType ?? 'text/event-stream', 'Cache-Control': 'no-cache' });
+  for (let round = 0; round < (raw.times ?? 1); round++) {
+    for (const piece of raw.pieces) {
+      if (raw.pieceDelayMs) await sleep(raw.pieceDelayMs);
+      if (res.destroyed) return;
+      // Waiting for the drain keeps an endless answer from piling up in memory, and makes an
+      // early close by the client show as one.
+      if (!res.write(piece)) await drained(res);
+    }
+  }
+}
+
+/** Resolves when `res` can take more, or closed. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function sleep(ms: number): Promise<void> {

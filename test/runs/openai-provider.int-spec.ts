@@ -1,10 +1,11 @@
 import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ModelCall, ModelError } from '../../src/modules/runs/providers/model-provider';
-import { OpenAiProvider } from '../../src/modules/runs/providers/openai.provider';
+import { estimateTokens, ModelCall, ModelError } from '../../src/modules/runs/providers/model-provider';
+import { MAX_ANSWER_BYTES, OpenAiProvider } from '../../src/modules/runs/providers/openai.provider';
 import { toRunConfig } from '../../src/modules/runs/run-config';
 import { eventually } from '../factories/change.factory';
+import { OpenAiCompatibleServer, RawReply } from '../helpers/openai-compatible-server';
 
 type Behaviour = 'answer' | 'stall' | 'slow' | 'fail' | 'error' | 'garbage' | 'cut' | 'crlf';
 
@@ -194,5 +195,218 @@ describe('OpenAiProvider against a local OpenAI-compatible server', () => {
     await expect(provider.complete(call(run.signal, deltas))).rejects.toThrow(ModelError);
     expect(deltas).toEqual(['one ']);
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+/** One server-sent event carrying `payload` as JSON. */
+const sse = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
+/** A chunk of the first choice with this delta. */
+const delta = (value: Record<string, unknown>, finish: string | null = null) =>
+  sse({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: value, finish_reason: finish }],
+  });
+const DONE = 'data: [DONE]\n\n';
+
+describe('OpenAiProvider against answers a well-behaved server never sends', () => {
+  let server: OpenAiCompatibleServer;
+  const provider = new OpenAiProvider();
+
+  beforeAll(async () => {
+    server = await new OpenAiCompatibleServer(() => ({})).start();
+  });
+  afterAll(() => server.close());
+
+  /** Calls the model with `raw` as the server's answer. */
+  const complete = (
+    raw: RawReply,
+    options: { deltas?: string[]; timeoutMs?: number; onDelta?: (text: string) => void } = {},
+  ) => {
+    server.respondWith(() => ({ raw }));
+    return provider.complete({
+      model: { provider: 'openai', model: 'm', base_url: server.baseUrl, timeout_ms: options.timeoutMs },
+      run: toRunConfig({ system_prompt: 'Be brief.' }),
+      messages: [{ role: 'user', content: 'hello' }],
+      tools: [],
+      signal: new AbortController().signal,
+      onDelta: options.onDelta ?? ((text) => options.deltas?.push(text)),
+    });
+  };
+
+  it('a chunk of the wrong shape fails the call with a ModelError saying what is wrong', async () => {
+    const invalid: Array<[string, string]> = [
+      ['null', 'the chunk is null, not an object'],
+      ['42', 'the chunk is a number, not an object'],
+      ['[]', 'the chunk is an array, not an object'],
+      ['{"choices":{}}', 'choices is not an array'],
+      ['{"choices":[7]}', 'choices[0] is not an object'],
+      ['{"choices":[{"index":0,"delta":"one"}]}', 'choices[0].delta is not an object'],
+      ['{"choices":[{"index":0,"delta":{"content":5}}]}', 'choices[0].delta.content is not a string'],
+      [
+        '{"choices":[{"index":0,"delta":{"tool_calls":{"0":{}}}}]}',
+        'choices[0].delta.tool_calls is not an array',
+      ],
+      [
+        '{"choices":[{"index":0,"delta":{"tool_calls":"abc"}}]}',
+        'choices[0].delta.tool_calls is not an array',
+      ],
+      [
+        '{"choices":[{"index":0,"delta":{"tool_calls":[null]}}]}',
+        'choices[0].delta.tool_calls[0] is not an object',
+      ],
+      [
+        '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":"a"}]}}]}',
+        'choices[0].delta.tool_calls[0].index is not a non-negative integer',
+      ],
+      [
+        '{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":1}}]}}]}',
+        'choices[0].delta.tool_calls[0].function.name is not a string',
+      ],
+    ];
+    for (const [data, reason] of invalid) {
+      const deltas: string[] = [];
+      await expect(
+        complete(
+          { pieces: [delta({ content: 'one ' }), `data: ${data}\n\n`, delta({ content: 'two' }), DONE] },
+          { deltas },
+        ),
+      ).rejects.toThrow(new ModelError(`model server sent an invalid chunk: ${reason}`));
+      expect(deltas).toEqual(['one ']);
+    }
+  });
+
+  it('an exception while a chunk is handled fails the call, not the process', async () => {
+    const onDelta = () => {
+      throw new TypeError('no room for it');
+    };
+    await expect(complete({ pieces: [delta({ content: 'one ' }), DONE] }, { onDelta })).rejects.toThrow(
+      new ModelError('model server sent an invalid chunk: no room for it'),
+    );
+  });
+
+  it('null fields and chunks without choices are read as absent', async () => {
+    const turn = await complete({
+      pieces: [
+        sse({
+          choices: [
+            { index: 0, delta: { role: 'assistant', content: null, tool_calls: null }, finish_reason: null },
+          ],
+          usage: null,
+        }),
+        sse({ choices: [{ index: 0, delta: null }] }),
+        sse({ choices: [] }),
+        sse({ id: 'c' }),
+        delta({ content: 'hi' }, 'stop'),
+        DONE,
+      ],
+    });
+    expect(turn).toMatchObject({ content: 'hi', toolCalls: [], finishReason: 'stop' });
+  });
+
+  it('usage that is not a non-negative safe integer is replaced by the estimate', async () => {
+    const estimate = { prompt_tokens: estimateTokens('hello'), completion_tokens: 2 };
+    const usageOf = (usage: unknown) =>
+      complete({
+        pieces: [
+          delta({ content: 'one ' }),
+          delta({ content: 'two' }, 'stop'),
+          sse({ choices: [], usage }),
+          DONE,
+        ],
+      }).then((turn) => turn.usage);
+    for (const bad of ['12', 1.5, 1.5e300, -3, null, 2 ** 53]) {
+      await expect(usageOf({ prompt_tokens: bad, completion_tokens: bad })).resolves.toEqual(estimate);
+    }
+    await expect(usageOf('many')).resolves.toEqual(estimate);
+    // Each count stands alone: a good one is kept beside a bad one.
+    await expect(usageOf({ prompt_tokens: 7, completion_tokens: '3' })).resolves.toEqual({
+      prompt_tokens: 7,
+      completion_tokens: 2,
+    });
+    await expect(usageOf({ prompt_tokens: 0, completion_tokens: 9 })).resolves.toEqual({
+      prompt_tokens: 0,
+      completion_tokens: 9,
+    });
+  });
+
+  it('an answer that is not an event stream, or ends before any chunk, fails the call', async () => {
+    await expect(
+      complete({ contentType: 'text/html', pieces: ['<html>Bad gateway</html>'] }),
+    ).rejects.toThrow(new ModelError('the model server answered text/html, not an event stream'));
+    const completion = {
+      id: 'c',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+    };
+    await expect(
+      complete({ contentType: 'application/json; charset=utf-8', pieces: [JSON.stringify(completion)] }),
+    ).rejects.toThrow(new ModelError('the model server answered application/json, not an event stream'));
+    await expect(complete({ pieces: [] })).rejects.toThrow(
+      new ModelError("the model server's answer ended before any chunk"),
+    );
+    await expect(complete({ pieces: [': keep-alive\n\n', 'data: {"choices": [\n'] })).rejects.toThrow(
+      new ModelError("the model server's answer ended before any chunk"),
+    );
+  });
+
+  it('a stream that ends after chunks without [DONE] is the answer, whatever its charset parameter', async () => {
+    const turn = await complete({
+      contentType: 'text/event-stream; charset=utf-8',
+      pieces: [delta({ content: 'one ' }), delta({ content: 'two' }, 'stop')],
+    });
+    expect(turn).toMatchObject({ content: 'one two', finishReason: 'stop' });
+  });
+
+  it(`an answer over ${MAX_ANSWER_BYTES} bytes fails the call and its connection is closed`, async () => {
+    const piece = delta({ content: 'x'.repeat(1024 ** 2) });
+    const pending = complete({ pieces: [piece], times: Math.ceil((4 * MAX_ANSWER_BYTES) / piece.length) });
+    await expect(pending).rejects.toThrow(
+      new ModelError(`the model answer is over ${MAX_ANSWER_BYTES} bytes`),
+    );
+    await expect(server.requests.at(-1)!.clientClosed).resolves.toBe(true);
+  });
+
+  it('keep-alive comments and half chunks count as data for timeout_ms', async () => {
+    const last = delta({ content: 'two' }, 'stop');
+    const halves = [last.slice(0, 20), last.slice(20, 40), last.slice(40)];
+    const deltas: string[] = [];
+    // 100 ms apart: 700 ms between the two chunks, never 300 ms without a byte.
+    const turn = await complete(
+      {
+        pieces: [
+          delta({ content: 'one ' }),
+          ': ping\n\n',
+          ': ping\n\n',
+          ':\n',
+          ': ping\n\n',
+          ...halves,
+          DONE,
+        ],
+        pieceDelayMs: 100,
+      },
+      { deltas, timeoutMs: 300 },
+    );
+    expect(turn.content).toBe('one two');
+    expect(deltas).toEqual(['one ', 'two']);
+  });
+
+  it('a tool call name repeated in every chunk is taken once, its arguments joined', async () => {
+    const tool = (entries: unknown[]) => delta({ tool_calls: entries });
+    const turn = await complete({
+      pieces: [
+        tool([{ index: 0, id: 'call_a', type: 'function', function: { name: 'calculator', arguments: '' } }]),
+        tool([{ index: 0, function: { name: 'calculator', arguments: '{"a":' } }]),
+        tool([{ index: 0, function: { name: 'calculator', arguments: '1}' } }]),
+        tool([{ index: 1, function: { name: 'clock', arguments: '{}' } }]),
+        delta({}, 'tool_calls'),
+        DONE,
+      ],
+    });
+    expect(turn.finishReason).toBe('tool_calls');
+    expect(turn.toolCalls).toEqual([
+      { id: 'call_a', name: 'calculator', arguments: '{"a":1}' },
+      { id: 'call_1', name: 'clock', arguments: '{}' },
+    ]);
   });
 });

@@ -45,4 +45,18 @@ describe('SseParser', () => {
       { event: null, data: '\ufeff' },
     ]);
   });
+
+  it('an empty piece between a CR and its LF changes nothing', () => {
+    expect(parse('data: a\r', '', '\ndata: b\r\n\r\n')).toEqual([{ event: null, data: 'a\nb' }]);
+  });
+
+  it('reads a very long line cut into many pieces whole, once', () => {
+    const piece = 'x'.repeat(16 * 1024);
+    const lengths: number[] = [];
+    const parser = new SseParser((message) => lengths.push(message.data.length));
+    parser.push('data: ');
+    for (let i = 0; i < 1024; i++) parser.push(piece);
+    parser.push('\n\n');
+    expect(lengths).toEqual([16 * 1024 * 1024]);
+  });
 });
