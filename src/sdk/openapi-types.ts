@@ -1939,6 +1939,8 @@ export interface components {
       metrics: components['schemas']['RunMetricsDto'];
     };
     ChatRequestDto: {
+      /** @description Run this version (a JSON integer). Excludes `label`. */
+      version?: number;
       /** @description The agent's id (or name). */
       agent_id: string;
       /** @description The user's message. */
@@ -1951,8 +1953,6 @@ export interface components {
       stream?: boolean;
       /** @description Run the version this label points at (default: latest). Excludes `version`. */
       label?: string;
-      /** @description Run this version (a JSON integer). Excludes `label`. */
-      version?: number;
       /**
        * @description When the session already has a run in progress: `reject` (409, default), `enqueue`, or `interrupt` (cancels it).
        * @enum {string}
@@ -2151,7 +2151,11 @@ export type $defs = Record<string, never>;
 export interface operations {
   listAuditEntries: {
     parameters: {
-      query: {
+      query?: {
+        /** @description Items per page, 1 to 100. */
+        limit?: number;
+        /** @description Items to skip. */
+        offset?: number;
         /** @description Only entries about this kind of resource, e.g. `tenant`, `api_key`, `agent`. */
         resource_type?: string;
         /** @description Only entries about this resource id. */
@@ -2164,10 +2168,6 @@ export interface operations {
         from?: string;
         /** @description Entries before this time (ISO 8601). */
         to?: string;
-        /** @description Items per page, 1 to 100. */
-        limit: number;
-        /** @description Items to skip. */
-        offset: number;
       };
       header?: never;
       path?: never;
@@ -2223,7 +2223,11 @@ export interface operations {
   };
   listPlatformAuditEntries: {
     parameters: {
-      query: {
+      query?: {
+        /** @description Items per page, 1 to 100. */
+        limit?: number;
+        /** @description Items to skip. */
+        offset?: number;
         /** @description Only entries about this kind of resource, e.g. `tenant`, `api_key`, `agent`. */
         resource_type?: string;
         /** @description Only entries about this resource id. */
@@ -2236,10 +2240,6 @@ export interface operations {
         from?: string;
         /** @description Entries before this time (ISO 8601). */
         to?: string;
-        /** @description Items per page, 1 to 100. */
-        limit: number;
-        /** @description Items to skip. */
-        offset: number;
       };
       header?: never;
       path?: never;
@@ -2295,15 +2295,15 @@ export interface operations {
   };
   listTenants: {
     parameters: {
-      query: {
+      query?: {
+        /** @description Items per page, 1 to 100. */
+        limit?: number;
+        /** @description Items to skip. */
+        offset?: number;
         /** @description Only active (`true`) or deactivated (`false`) tenants. */
         active?: boolean;
         /** @description Substring of the slug or name. */
         q?: string;
-        /** @description Items per page, 1 to 100. */
-        limit: number;
-        /** @description Items to skip. */
-        offset: number;
       };
       header?: never;
       path?: never;
@@ -2695,13 +2695,13 @@ export interface operations {
   };
   listApiKeys: {
     parameters: {
-      query: {
-        /** @description Also list revoked keys. */
-        include_revoked: boolean;
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
+        /** @description Also list revoked keys. */
+        include_revoked?: boolean;
       };
       header?: never;
       path?: never;
@@ -2947,13 +2947,13 @@ export interface operations {
   };
   listPlatformKeys: {
     parameters: {
-      query: {
-        /** @description Also list revoked keys. */
-        include_revoked: boolean;
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
+        /** @description Also list revoked keys. */
+        include_revoked?: boolean;
       };
       header?: never;
       path?: never;
@@ -3208,7 +3208,11 @@ export interface operations {
   };
   listAgents: {
     parameters: {
-      query: {
+      query?: {
+        /** @description Items per page, 1 to 100. */
+        limit?: number;
+        /** @description Items to skip. */
+        offset?: number;
         /** @description Only agents carrying this tag. */
         tag?: string;
         /** @description Only `active` or `inactive` agents. */
@@ -3220,10 +3224,6 @@ export interface operations {
          *     or deleted in between (offset paging would skip or repeat one). Not with `offset`.
          */
         cursor?: string;
-        /** @description Items per page, 1 to 100. */
-        limit: number;
-        /** @description Items to skip. */
-        offset: number;
       };
       header?: never;
       path?: never;
@@ -3962,11 +3962,11 @@ export interface operations {
   };
   listAgentVersions: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
       };
       header?: never;
       path: {
@@ -4489,11 +4489,11 @@ export interface operations {
   };
   listTemplates: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
         /** @description Only the global templates, or only your tenant's own. */
         scope?: 'global' | 'tenant';
         /** @description Only templates carrying this tag. */
@@ -5162,11 +5162,11 @@ export interface operations {
   };
   listInternalChanges: {
     parameters: {
-      query: {
+      query?: {
         /** @description Changes after this change id (exclusive); 0 for all that are kept. */
-        after: number;
+        after?: number;
         /** @description Most changes to return, 1 to 1000. */
-        limit: number;
+        limit?: number;
       };
       header?: never;
       path?: never;
@@ -5391,11 +5391,11 @@ export interface operations {
   };
   listComponents: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
         /** @description Only components of this type. */
         type?: 'model' | 'tool' | 'memory' | 'knowledge';
         /** @description Only components carrying this tag. */
@@ -5457,11 +5457,11 @@ export interface operations {
   };
   getComponentHistory: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
       };
       header?: never;
       path: {
@@ -5762,11 +5762,11 @@ export interface operations {
   };
   listRuns: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
         /** @description Only runs of this agent. */
         agent_id?: string;
         /** @description Only runs of this user. */
@@ -5896,11 +5896,11 @@ export interface operations {
   };
   listRunEvents: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
       };
       header?: never;
       path: {
@@ -6280,11 +6280,11 @@ export interface operations {
   };
   listRunCheckpoints: {
     parameters: {
-      query: {
+      query?: {
         /** @description Items per page, 1 to 100. */
-        limit: number;
+        limit?: number;
         /** @description Items to skip. */
-        offset: number;
+        offset?: number;
       };
       header?: never;
       path: {
@@ -6502,6 +6502,15 @@ export interface operations {
       };
       /** @description Rate limit of the tenant exceeded */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
+      /** @description The run failed (its model or a tool): the JSON answer of a non-streamed chat (RUN_FAILED) */
+      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -6755,13 +6764,13 @@ export interface operations {
   };
   getAgentMetrics: {
     parameters: {
-      query: {
+      query?: {
+        /** @description Width of the time-series buckets (UTC; weeks start on Monday). */
+        granularity?: 'hour' | 'day' | 'week';
         /** @description Start of the period (ISO 8601); default: 24 hours, 30 days or 12 weeks before end_time. */
         start_time?: string;
         /** @description End of the period, exclusive (ISO 8601); default: now. */
         end_time?: string;
-        /** @description Width of the time-series buckets (UTC; weeks start on Monday). */
-        granularity: 'hour' | 'day' | 'week';
       };
       header?: never;
       path: {

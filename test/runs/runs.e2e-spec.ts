@@ -571,7 +571,7 @@ describe('runs', () => {
       .post('/api/v1/chat')
       .set('Authorization', operator)
       .send({ agent_id: agent.id, message: 'x' });
-    expectError(
+    const error = expectError(
       await ctx.http
         .get(`/api/v1/runs/${done.body.run_id}/stream`)
         .set('Authorization', viewer)
@@ -579,5 +579,12 @@ describe('runs', () => {
       400,
       'VALIDATION_FAILED',
     );
+    // A run's events are numbered by seq, not by change id.
+    expect(error.message).toBe('Validation failed: the resume position must be an event id');
+    // And the state in its 409 reads right.
+    const stopped = await ctx.http
+      .post(`/api/v1/runs/${done.body.run_id}/pause`)
+      .set('Authorization', operator);
+    expect(expectError(stopped, 409, 'INVALID_RUN_STATE').message).toBe('A completed run cannot be paused');
   });
 });

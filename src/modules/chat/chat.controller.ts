@@ -5,7 +5,7 @@ import { CurrentTenant, RequirePermission } from '../../shared/auth/auth.decorat
 import { Permission } from '../../shared/auth/permissions';
 import { SseOpener } from '../../shared/auth/sse-opener.service';
 import type { TenantPrincipal } from '../../shared/auth/principal';
-import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
+import { ApiErrorResponse, ApiErrors } from '../../shared/http/api-error-responses.decorator';
 import { ChatService } from './chat.service';
 import { ChatRequestDto } from './dto/chat-request.dto';
 import { ChatResponseDto } from './dto/chat-response.dto';
@@ -45,6 +45,10 @@ export class ChatController {
     },
   })
   @ApiErrors(400, 404, 409, 422)
+  @ApiErrorResponse(
+    502,
+    'The run failed (its model or a tool): the JSON answer of a non-streamed chat (RUN_FAILED)',
+  )
   async chat(
     @CurrentTenant() principal: TenantPrincipal,
     @Body() dto: ChatRequestDto,

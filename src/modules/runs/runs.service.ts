@@ -806,7 +806,8 @@ export class RunsService {
   }
 
   private illegal(run: RunEntity, action: string) {
-    return runError('INVALID_RUN_STATE', `A ${run.status} run cannot be ${action}`, [
+    const article = /^[aeiou]/.test(run.status) ? 'An' : 'A';
+    return runError('INVALID_RUN_STATE', `${article} ${run.status} run cannot be ${action}`, [
       {
         field: 'status',
         code: 'invalid_transition',

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -13,6 +13,7 @@ export class PageQueryDto {
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
+  @ApiPropertyOptional({ default: DEFAULT_PAGE_SIZE })
   limit: number = DEFAULT_PAGE_SIZE;
 
   /** Items to skip. */
@@ -21,6 +22,7 @@ export class PageQueryDto {
   @IsInt()
   @Min(0)
   @Max(1_000_000_000)
+  @ApiPropertyOptional({ default: 0 })
   offset: number = 0;
 }
 

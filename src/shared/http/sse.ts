@@ -91,7 +91,7 @@ export function resumePosition(req: Request, after: unknown): number {
   const text = String(raw);
   if (!/^\d{1,15}$/.test(text)) {
     const field = fromHeader ? 'Last-Event-ID' : 'after';
-    throw commonError('VALIDATION_FAILED', 'Validation failed: the resume position must be a change id', [
+    throw commonError('VALIDATION_FAILED', 'Validation failed: the resume position must be an event id', [
       { field, code: 'isInt', message: `${field} must be a non-negative integer` },
     ]);
   }

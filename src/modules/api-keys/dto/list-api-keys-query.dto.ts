@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../../shared/http/pagination.dto';
@@ -7,5 +8,6 @@ export class ListApiKeysQueryDto extends PageQueryDto {
   @IsOptional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
+  @ApiPropertyOptional({ default: false })
   include_revoked: boolean = false;
 }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsIn,
@@ -57,6 +58,7 @@ export class ChatRequestDto {
   label?: string;
 
   /** Run this version (a JSON integer). Excludes `label`. */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 2_147_483_647 })
   @IsOptional()
   @IsInt()
   @Min(1)

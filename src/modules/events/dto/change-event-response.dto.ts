@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 import type { ChangeMessage } from '../../../shared/events/change-message';
@@ -57,6 +57,7 @@ export class ListChangesQueryDto {
   @IsInt()
   @Min(0)
   @IsChangeId()
+  @ApiPropertyOptional({ default: 0 })
   after: number = 0;
 
   /** Most changes to return, 1 to 1000. */
@@ -65,6 +66,7 @@ export class ListChangesQueryDto {
   @IsInt()
   @Min(1)
   @Max(1000)
+  @ApiPropertyOptional({ default: 100 })
   limit: number = 100;
 }
 

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsIsoDateTime } from '../../../shared/http/validation';
 
@@ -18,5 +19,6 @@ export class AgentMetricsQueryDto {
   /** Width of the time-series buckets (UTC; weeks start on Monday). */
   @IsOptional()
   @IsIn(GRANULARITIES)
+  @ApiPropertyOptional({ default: 'hour' })
   granularity: Granularity = 'hour';
 }
