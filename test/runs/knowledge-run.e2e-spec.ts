@@ -2,9 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTenant, TestTenant } from '../factories/tenant.factory';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { scriptedAgent } from './run-helpers';
+import { postSse } from '../helpers/sse-post';
+import { dataOf, scriptedAgent, waitForStatus, waitUntil } from './run-helpers';
 
-describe('runs with an http_retrieval knowledge component', () => {
+describe('runs with an http_retrieval knowledge component, and HTTP tools on this host', () => {
   let ctx: TestApp;
   let kb: http.Server;
   let kbUrl: string;
@@ -19,6 +20,8 @@ describe('runs with an http_retrieval knowledge component', () => {
       req.on('end', () => {
         asked.push({ body: JSON.parse(raw), auth: req.headers.authorization });
         if (req.url === '/fail') return void res.writeHead(500).end();
+        // A tool that takes its time: answered only once its caller has given up.
+        if (req.url === '/slow') return void req.socket.once('close', () => res.destroy());
         res.end(JSON.stringify({ documents: [{ title: 'Parcels', content: 'Parcels ship on Mondays' }] }));
       });
     });
@@ -96,5 +99,43 @@ describe('runs with an http_retrieval knowledge component', () => {
       status: 'failed',
       error: 'knowledge retrieval failed: the endpoint answered 500',
     });
+  });
+
+  it('a run cancelled while its tool runs counts the model call that asked for it', async () => {
+    const put = await ctx.http
+      .put('/api/v1/config/slow_tool')
+      .set('Authorization', `Bearer ${tenant.token('editor')}`)
+      .send({
+        config: {
+          type: 'tool',
+          description: 'Takes its time',
+          parameters: { type: 'object', properties: {} },
+          http: { url: `${kbUrl}/slow`, method: 'POST', timeout_ms: 30_000 },
+        },
+      });
+    expect(put.status).toBeLessThan(300);
+    const agent = await scriptedAgent(
+      ctx,
+      tenant,
+      [{ content: 'Asking the slow tool.', tool_calls: [{ name: 'slow_tool', arguments: {} }] }, 'Done.'],
+      { tools: ['slow_tool'] },
+    );
+    const sse = await postSse(
+      `${ctx.url}/api/v1/chat`,
+      { Authorization: operator },
+      { agent_id: agent.id, message: 'go slowly', stream: true },
+    );
+    await waitUntil(() => sse.events.some((e) => e.event === 'tool_call_started'));
+    const runId = dataOf(sse.events[0]).run_id as string;
+    const cancelled = await ctx.http.post(`/api/v1/runs/${runId}/cancel`).set('Authorization', operator);
+    expect(cancelled.body.status).toBe('cancelled');
+    const run = await waitForStatus(ctx, operator, runId, ['cancelled']);
+    const metrics = run.metrics as { steps: number; prompt_tokens: number; completion_tokens: number };
+    expect(metrics.steps).toBe(1);
+    expect(metrics.prompt_tokens).toBeGreaterThan(0);
+    expect(metrics.completion_tokens).toBeGreaterThan(0);
+    await sse.body();
+    const final = dataOf(sse.events[sse.events.length - 1]);
+    expect(final.metrics).toEqual(expect.objectContaining({ steps: 1 }));
   });
 });

@@ -511,6 +511,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       content: turn.content,
       ...(turn.toolCalls.length ? { tool_calls: turn.toolCalls } : {}),
     });
+    // Spent once the model has answered: a cancel during its tools still counts the call.
+    metrics.prompt_tokens += turn.usage.prompt_tokens;
+    metrics.completion_tokens += turn.usage.completion_tokens;
+    metrics.total_tokens += turn.usage.prompt_tokens + turn.usage.completion_tokens;
+    metrics.steps += 1;
     const toolCalls: Array<Record<string, unknown>> = [];
     for (const call of turn.toolCalls) {
       if (execution.stop) return null;
@@ -539,10 +544,6 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       total_tokens: turn.usage.prompt_tokens + turn.usage.completion_tokens,
       duration: Math.round(Date.now() - stepStarted) / 1000,
     };
-    metrics.prompt_tokens += stepMetrics.prompt_tokens;
-    metrics.completion_tokens += stepMetrics.completion_tokens;
-    metrics.total_tokens += stepMetrics.total_tokens;
-    metrics.steps += 1;
     metrics.duration = elapsed();
     return {
       turn,
