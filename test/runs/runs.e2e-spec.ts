@@ -426,6 +426,19 @@ describe('runs', () => {
       400,
       'VALIDATION_FAILED',
     );
+    // Paging numbers are written in decimal digits: not as an exponent, in hex or padded.
+    for (const limit of ['1e1', '0x10', '%205', '5.0']) {
+      const res = await ctx.http.get(`/api/v1/runs?limit=${limit}`).set('Authorization', viewer);
+      expect(expectError(res, 400, 'VALIDATION_FAILED').details).toEqual([
+        expect.objectContaining({ field: 'limit', code: 'isInt' }),
+      ]);
+    }
+    // A run lasts at least as long as its steps (its first model call may start before it does).
+    const detail = await ctx.http.get(`/api/v1/runs/${runId}`).set('Authorization', viewer);
+    const steps = detail.body.steps as Array<{ metrics: { duration: number } }>;
+    expect(detail.body.metrics.duration).toBeGreaterThanOrEqual(
+      steps.reduce((sum, step) => sum + step.metrics.duration, 0),
+    );
   });
 
   it('multitask: reject answers 409, enqueue runs after, interrupt cancels the running one', async () => {

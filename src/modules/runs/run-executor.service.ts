@@ -310,7 +310,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     // A new run has no events yet; a resumed one continues after its last.
     const firstSeq = resumed ? (await this.events.maxSeq(tenantId, run.id)) + 1 : 1;
     const log = new RunEventLog(tenantId, run.id, firstSeq, this.writer, this.hub);
-    const startedAt = Date.now();
+    // A new run's first model call may have started beside its admission: it counts from there.
+    const startedAt = execution.early?.startedAt ?? Date.now();
     const priorDuration = state.metrics.duration;
     const metrics = { ...state.metrics };
     const messages = [...state.messages];

@@ -37,6 +37,17 @@ export function IsNotBlank(): PropertyDecorator {
   });
 }
 
+/**
+ * A query parameter holding an integer, written in decimal digits (with a leading minus, for the
+ * range check to refuse): `1e2`, `0x10` or ` 5` stay text, which the integer check refuses,
+ * where a plain conversion to a number would have taken them.
+ */
+export function QueryInteger(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d{1,20}$/.test(value) ? Number(value) : value,
+  );
+}
+
 /** A field that may be left out, but not sent as null (where null would mean nothing, or the wrong thing). */
 export function IsOmittable(): PropertyDecorator {
   return ValidateIf((_object: object, value: unknown) => value !== undefined);

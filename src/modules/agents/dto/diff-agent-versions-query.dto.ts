@@ -1,9 +1,9 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { QueryInteger } from '../../../shared/http/validation';
 
 export class DiffAgentVersionsQueryDto {
   /** The version to compare from. */
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
@@ -11,7 +11,7 @@ export class DiffAgentVersionsQueryDto {
 
   /** The version to compare to; the current version when omitted. */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { QueryInteger } from '../../../shared/http/validation';
 import type { ChangeMessage } from '../../../shared/events/change-message';
 
 export class ChangeEventResponseDto {
@@ -53,7 +53,7 @@ function IsChangeId(): PropertyDecorator {
 export class ListChangesQueryDto {
   /** Changes after this change id (exclusive); 0 for all that are kept. */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(0)
   @IsChangeId()
@@ -62,7 +62,7 @@ export class ListChangesQueryDto {
 
   /** Most changes to return, 1 to 1000. */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -73,7 +73,7 @@ export class ListChangesQueryDto {
 export class StreamChangesQueryDto {
   /** Replay changes after this id before going live (the `Last-Event-ID` header wins). */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(0)
   after?: number;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { QueryInteger } from '../../../shared/http/validation';
 
 export class ResolvedConfigQueryDto {
   /** Serve the version this label points at (`latest` is implicit). Not with `version`. */
@@ -11,7 +11,7 @@ export class ResolvedConfigQueryDto {
 
   /** Serve this exact version. Not with `label`. */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
