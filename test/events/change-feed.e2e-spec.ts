@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { OutboxRelay } from '../../src/shared/events/outbox-relay.service';
-import { commitChanges, eventually } from '../factories/change.factory';
+import { allPublished, commitChanges, eventually } from '../factories/change.factory';
 import { createApiKey, createTenant, TestTenant } from '../factories/tenant.factory';
 import { expectError } from '../helpers/envelope';
 import { SseClient } from '../helpers/sse-client';
@@ -187,17 +187,7 @@ describe('change feed: relay, internal reads and streams', () => {
 
   it('answers 410 when the resume point was pruned', async () => {
     const ids = await commitChanges(ctx, tenant.id, 3);
-    await eventually(
-      async () =>
-        (
-          (await ctx.app
-            .get(DataSource)
-            .query('SELECT count(*)::int AS n FROM change_events WHERE published_at IS NULL')) as [
-            { n: number },
-          ]
-        )[0].n === 0,
-      'all published',
-    );
+    await allPublished(ctx.app.get(DataSource));
     await ctx.app
       .get(DataSource)
       .query("UPDATE change_events SET created_at = now() - interval '400 hours' WHERE id <= $1", [ids[1]]);
@@ -219,15 +209,7 @@ describe('change feed: relay, internal reads and streams', () => {
     const [kept] = await commitChanges(ctx, quiet.id, 1);
     const pruned = await commitChanges(ctx, busy.id, 2);
     const db = ctx.app.get(DataSource);
-    await eventually(
-      async () =>
-        (
-          (await db.query('SELECT count(*)::int AS n FROM change_events WHERE published_at IS NULL')) as [
-            { n: number },
-          ]
-        )[0].n === 0,
-      'all published',
-    );
+    await allPublished(db);
     // The quiet tenant's snapshot is read and kept in the cache, at its latest change.
     const snapshots = async () =>
       (

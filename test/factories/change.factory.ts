@@ -45,3 +45,13 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Waits until the outbox relay has published every committed change (so that it may be pruned). */
+export function allPublished(dataSource: DataSource): Promise<void> {
+  return eventually(async () => {
+    const [{ n }] = (await dataSource.query(
+      'SELECT count(*)::int AS n FROM change_events WHERE published_at IS NULL',
+    )) as [{ n: number }];
+    return n === 0;
+  }, 'all published');
+}

@@ -6,7 +6,7 @@ import { ConfigSync } from '../../src/sdk';
 import { OutboxRelay } from '../../src/shared/events/outbox-relay.service';
 import { httpRequestDuration } from '../../src/shared/metrics/metrics';
 import type { ConfigChange } from '../../src/sdk';
-import { eventually } from '../factories/change.factory';
+import { allPublished, eventually } from '../factories/change.factory';
 import { createApiKey, createTenant, TestTenant } from '../factories/tenant.factory';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -140,18 +140,23 @@ describe('ConfigSync (client SDK)', () => {
   });
 });
 
+/** A server of its own, with a tenant, its service key and an agent `name` whose prompt is 'v1'. */
+async function serverWithAgent(name: string) {
+  const first = await startTestApp();
+  const tenant = await createTenant(first);
+  const serviceKey = (await createApiKey(first, tenant, 'service')).key;
+  const auth = `Bearer ${tenant.token('admin')}`;
+  const created = await first.http
+    .post('/api/v1/agents')
+    .set('Authorization', auth)
+    .send({ name, system_prompt: 'v1' });
+  expect(created.status).toBe(201);
+  return { first, port: Number(new URL(first.url).port), serviceKey, auth, id: created.body.id as string };
+}
+
 describe('ConfigSync across a server restart', () => {
   it('reconnects with Last-Event-ID and misses nothing committed while the server was down', async () => {
-    const first = await startTestApp();
-    const port = Number(new URL(first.url).port);
-    const tenant = await createTenant(first);
-    const serviceKey = (await createApiKey(first, tenant, 'service')).key;
-    const auth = `Bearer ${tenant.token('admin')}`;
-    const created = await first.http
-      .post('/api/v1/agents')
-      .set('Authorization', auth)
-      .send({ name: 'steady', system_prompt: 'v1' });
-    const id = created.body.id as string;
+    const { first, port, serviceKey, auth, id } = await serverWithAgent('steady');
 
     const client = new ConfigSync({
       baseUrl: first.url,
@@ -210,16 +215,7 @@ describe('ConfigSync after the changes it would resume from were pruned', () => 
   }
 
   it('starts over from a full pull once, then follows the stream again', async () => {
-    const first = await startTestApp();
-    const port = Number(new URL(first.url).port);
-    const tenant = await createTenant(first);
-    const serviceKey = (await createApiKey(first, tenant, 'service')).key;
-    const auth = `Bearer ${tenant.token('admin')}`;
-    const created = await first.http
-      .post('/api/v1/agents')
-      .set('Authorization', auth)
-      .send({ name: 'pruned', system_prompt: 'v1' });
-    const id = created.body.id as string;
+    const { first, port, serviceKey, auth, id } = await serverWithAgent('pruned');
     const changes: ConfigChange[] = [];
     const client = new ConfigSync({
       baseUrl: first.url,
@@ -242,15 +238,7 @@ describe('ConfigSync after the changes it would resume from were pruned', () => 
       expect(patched.status).toBe(200);
     }
     const db = writer.app.get(DataSource);
-    await eventually(
-      async () =>
-        (
-          (await db.query('SELECT count(*)::int AS n FROM change_events WHERE published_at IS NULL')) as [
-            { n: number },
-          ]
-        )[0].n === 0,
-      'all published',
-    );
+    await allPublished(db);
     await db.query("UPDATE change_events SET created_at = now() - interval '400 hours' WHERE id > $1", [
       before,
     ]);
