@@ -170,6 +170,30 @@ describe('change feed: relay, internal reads and streams', () => {
     resumed.close();
   });
 
+  it('replays a long history to a consumer that stops reading at its pace, without ending its stream', async () => {
+    const slow = await createTenant(ctx);
+    const slowKey = (await createApiKey(ctx, slow, 'service')).key;
+    // 4,000 changes of 2 KB: 8 MB, more than the socket buffers of both ends hold.
+    await ctx.app.get(DataSource).query(
+      `INSERT INTO change_events (tenant_id, type, resource_type, resource_id, version, config_hash, payload, published_at)
+       SELECT $1, 'agent.updated', 'agent', gen_random_uuid()::text, n, 'sha256:' || n,
+              jsonb_build_object('note', repeat('x', 2000)), now()
+       FROM generate_series(1, 4000) AS n`,
+      [slow.id],
+    );
+    const stream = await SseClient.open(`${ctx.url}/internal/v1/changes/stream`, { 'X-API-Key': slowKey });
+    stream.pause();
+    // Time for a replay that ignored its client to have written everything (and been ended for it).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    stream.resume();
+    const got = await stream.waitFor(4_000, 30_000);
+    const ids = got.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(4_000);
+    expect(stream.comments.filter((comment) => comment.startsWith('closed'))).toEqual([]);
+    stream.close();
+  });
+
   it('streams the tenant’s changes to admin users at /api/v1/events/stream', async () => {
     const start = (await internal('/internal/v1/config/version')).body.version as number;
     const stream = await SseClient.open(`${ctx.url}/api/v1/events/stream?after=${start}`, {

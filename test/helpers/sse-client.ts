@@ -13,6 +13,7 @@ export class SseClient {
   status = 0;
   headers: http.IncomingHttpHeaders = {};
   private request?: http.ClientRequest;
+  private response?: http.IncomingMessage;
   private buffer = '';
   private waiters: Array<() => void> = [];
   private finished = false;
@@ -23,6 +24,7 @@ export class SseClient {
       client.request = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
         client.status = res.statusCode ?? 0;
         client.headers = res.headers;
+        client.response = res;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => client.feed(chunk));
         res.on('end', () => {
@@ -73,6 +75,15 @@ export class SseClient {
   async body(): Promise<string> {
     while (!this.finished) await new Promise<void>((resolve) => this.waiters.push(resolve));
     return this.buffer;
+  }
+
+  /** Stops reading: what the server sends piles up in the socket buffers, then in the server. */
+  pause(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
   }
 
   close(): void {

@@ -23,6 +23,7 @@ export function postSse(url: string, headers: Record<string, string>, body: unkn
       (res) => {
         const internals = client as unknown as {
           request: http.ClientRequest;
+          response: http.IncomingMessage;
           feed(chunk: string): void;
           finished: boolean;
           wake(): void;
@@ -30,6 +31,7 @@ export function postSse(url: string, headers: Record<string, string>, body: unkn
         client.status = res.statusCode ?? 0;
         client.headers = res.headers;
         internals.request = req;
+        internals.response = res;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => internals.feed(chunk));
         res.on('end', () => {

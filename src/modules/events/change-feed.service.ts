@@ -116,7 +116,11 @@ export class ChangeFeedService implements OnModuleDestroy {
     try {
       for (;;) {
         const rows = await this.changes.listAfter(tenantId, last, REPLAY_PAGE);
-        send(rows.map(toChangeMessage));
+        for (const row of rows) {
+          send([toChangeMessage(row)]);
+          // The next change once the client has taken these: a slow client is replayed at its own pace.
+          if (sse.backedUp) await sse.writable();
+        }
         if (rows.length < REPLAY_PAGE || sse.isClosed) break;
       }
       live = true;

@@ -107,7 +107,16 @@ export class RunStreamsService {
       try {
         for (let attempt = 0; ; attempt++) {
           const rows = await this.events.after(tenantId, runId, last, REPLAY_PAGE);
-          for (const row of rows) if (row.seq > last) pending.set(row.seq, row);
+          // Not the log's end until the whole page is delivered: a final event inside it ends nothing.
+          logEnds = false;
+          for (const row of rows) {
+            if (row.seq <= last) continue;
+            pending.set(row.seq, row);
+            deliver();
+            if (sse.isClosed) return;
+            // The next event once the client has taken these: a slow client is replayed at its own pace.
+            if (sse.backedUp) await sse.writable();
+          }
           logEnds = rows.length < REPLAY_PAGE;
           deliver();
           if (sse.isClosed) return;

@@ -43,7 +43,10 @@ export class SseOpener implements OnModuleDestroy {
   }
 
   open(res: Response): SseStream {
-    const sse = new SseStream(res, this.settings.sseKeepAliveMs);
+    const sse = new SseStream(res, {
+      keepAliveMs: this.settings.sseKeepAliveMs,
+      maxBufferedBytes: this.settings.sseMaxBufferedBytes,
+    });
     const req = res.req as Request & { user?: Principal };
     const principal = req.user;
     if (!principal) return sse;

@@ -16,12 +16,28 @@ export function closeOpenSseStreams(): number {
   return streams.length;
 }
 
+/** Why a stream whose client fell too far behind is ended; the client resumes where it stopped. */
+export const SLOW_CLIENT_REASON = 'the client reads too slowly; reconnect with Last-Event-ID to resume';
+/** How long a stream ended for a slow client may take to deliver what it holds before its socket goes. */
+const SLOW_CLIENT_GRACE_MS = 5_000;
+
+export interface SseOptions {
+  keepAliveMs: number;
+  /**
+   * Most bytes written and not yet taken by the client before the stream is ended. A client that
+   * stops reading would otherwise hold every event of a long run in this process's memory; ended,
+   * it reconnects with `Last-Event-ID` and is replayed from the stored log at its own pace.
+   */
+  maxBufferedBytes: number;
+}
+
 /**
  * A Server-Sent Events response: headers sent at once, `id:`/`event:`/`data:` frames, keep-alive
  * comments, and one close notification whichever side ends it.
  */
 export class SseStream {
   private readonly keepAlive: NodeJS.Timeout;
+  private readonly maxBufferedBytes: number;
   private closed = false;
   private readonly closeHandlers: Array<() => void> = [];
   /** Why this server ended the stream (its shutdown, its credentials), when its client did not go away. */
@@ -29,8 +45,9 @@ export class SseStream {
 
   constructor(
     private readonly res: Response,
-    keepAliveMs: number,
+    { keepAliveMs, maxBufferedBytes }: SseOptions,
   ) {
+    this.maxBufferedBytes = maxBufferedBytes;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -49,9 +66,37 @@ export class SseStream {
     return this.closed;
   }
 
+  /** More is written than the client has taken (past the socket's high-water mark). */
+  get backedUp(): boolean {
+    return this.res.writableNeedDrain;
+  }
+
+  /**
+   * Writes one event. A client already more than the buffer limit behind gets no more: the stream
+   * ends, and the client resumes from the last event it took. The check comes before the write, so
+   * one event larger than the limit still reaches a client that keeps up.
+   */
   send(id: number | string, event: string, data: unknown): void {
     if (this.closed) return;
+    if (this.res.writableLength > this.maxBufferedBytes) return this.endSlow();
     this.res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /**
+   * Resolves once the client has taken what was written (the socket drained) or the stream has
+   * closed: a replay writes its next event only then, so a slow client is replayed at its own pace
+   * instead of from memory.
+   */
+  writable(): Promise<void> {
+    if (this.closed || !this.backedUp) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.onClose(done);
+    });
   }
 
   comment(text: string): void {
@@ -69,6 +114,16 @@ export class SseStream {
     this.closedByServer = reason;
     this.comment(`closed: ${reason}`);
     this.close();
+  }
+
+  /** Ends a stream whose client fell behind; a socket that still takes nothing is then dropped. */
+  private endSlow(): void {
+    this.end(SLOW_CLIENT_REASON);
+    const drop = setTimeout(() => {
+      if (!this.res.writableFinished) this.res.destroy();
+    }, SLOW_CLIENT_GRACE_MS);
+    drop.unref();
+    this.res.once('finish', () => clearTimeout(drop));
   }
 
   close(): void {

@@ -35,6 +35,7 @@ describe('loadSettings', () => {
         logPretty: true,
         corsOrigins: [],
         bodyLimitBytes: 1024 * 1024,
+        sseMaxBufferedBytes: 1024 ** 2,
         apiKeyCacheTtlMs: 30_000,
         tenantCacheTtlMs: 5_000,
         authFailureLimit: 30,
@@ -67,6 +68,7 @@ describe('loadSettings', () => {
       LOG_PRETTY: 'no',
       CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173',
       BODY_LIMIT: '512kb',
+      SSE_MAX_BUFFERED: '4mb',
     });
     expect(settings).toEqual(
       expect.objectContaining({
@@ -80,6 +82,7 @@ describe('loadSettings', () => {
         logPretty: false,
         corsOrigins: ['https://admin.example.com', 'http://localhost:5173'],
         bodyLimitBytes: 512 * 1024,
+        sseMaxBufferedBytes: 4 * 1024 ** 2,
       }),
     );
     expect(settings.jwt).toEqual({
@@ -98,6 +101,7 @@ describe('loadSettings', () => {
     ['REDIS_URL', { REDIS_URL: 'http://cache:6379' }, /redis/],
     ['BODY_LIMIT', { BODY_LIMIT: 'huge' }, /size/],
     ['BODY_LIMIT', { BODY_LIMIT: '10b' }, /1kb to 100mb/],
+    ['SSE_MAX_BUFFERED', { SSE_MAX_BUFFERED: '200mb' }, /1kb to 100mb/],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /one of fatal, error/],
     ['LOG_PRETTY', { LOG_PRETTY: 'maybe' }, /true or false/],
     ['NODE_ENV', { NODE_ENV: 'staging' }, /one of development, production, test/],

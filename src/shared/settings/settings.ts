@@ -51,6 +51,8 @@ export interface AppSettings {
   sseKeepAliveMs: number;
   /** How often an open SSE stream's API key and tenant are checked again. */
   sseAuthRecheckMs: number;
+  /** Most bytes an SSE stream holds for a client that does not read them before it is ended. */
+  sseMaxBufferedBytes: number;
   /** Running agents: heartbeats, the interrupted sweep, event batching, HTTP tools. */
   runs: RunSettings;
   /** Most resolved configurations kept in memory per instance. */
@@ -276,6 +278,7 @@ export function loadSettings(env: Env = process.env, version = '0.0.0'): AppSett
     outboxPollMs: integer(env, 'OUTBOX_POLL_MS', 1_000, 10, 600_000),
     sseKeepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
     sseAuthRecheckMs: integer(env, 'SSE_AUTH_RECHECK_MS', 15_000, 100, 600_000),
+    sseMaxBufferedBytes: byteSize(env, 'SSE_MAX_BUFFERED', 1024 ** 2),
     runs: runSettings(env),
     resolvedConfigCacheSize: integer(env, 'RESOLVED_CONFIG_CACHE_SIZE', 10_000, 1, 10_000_000),
     webConcurrency,
