@@ -243,6 +243,59 @@ describe('runs', () => {
     expect(run.body.steps.map((s: { step_num: number }) => s.step_num)).toEqual([1, 2]);
   });
 
+  it('a resumed run executes the configuration it started with; only its component’s key is read anew', async () => {
+    const editor = `Bearer ${tenant.token('editor')}`;
+    const model = (name: string, key: string) =>
+      ctx.http
+        .put('/api/v1/config/pinned-model')
+        .set('Authorization', editor)
+        .send({
+          config: {
+            type: 'model',
+            provider: 'openai',
+            model: name,
+            base_url: upstream.baseUrl,
+            api_key: key,
+          },
+        });
+    expect((await model('model-a', 'sk-first-1111')).status).toBe(200);
+    const agent = await openAiAgent(ctx, tenant, upstream.baseUrl, {
+      model: 'pinned-model',
+      tools: ['calculator'],
+    });
+    upstream.respondWith((req) =>
+      req.body.messages.some((m) => m.role === 'tool')
+        ? { chunks: ['done'] }
+        : { toolCalls: [{ name: 'calculator', arguments: '{"expression":"2+3"}' }], delayMs: 300 },
+    );
+    const sse = await chat({ agent_id: agent.id, message: 'add' });
+    await sse.waitFor(2);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    expect((await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator)).status).toBe(
+      200,
+    );
+    await waitUntil(() => sse.events.some((e) => e.event === 'run_paused'));
+
+    // The component changes its model and rotates its key while the run is paused.
+    expect((await model('model-b', 'sk-second-2222')).status).toBe(200);
+    const resumed = await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+    expect(resumed.status).toBe(200);
+    await sse.body();
+    expect(sse.events[sse.events.length - 1].event).toBe('run_completed');
+    const [first, second] = upstream.requests.slice(-2);
+    expect(first.body.model).toBe('model-a');
+    expect(first.headers.authorization).toBe('Bearer sk-first-1111');
+    expect(second.body.model).toBe('model-a');
+    expect(second.headers.authorization).toBe('Bearer sk-second-2222');
+    // A chat started now runs the component as it is.
+    const fresh = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: agent.id, message: 'add' });
+    expect(fresh.status).toBe(200);
+    expect(upstream.requests[upstream.requests.length - 1].body.model).toBe('model-b');
+  });
+
   it('a run paused at its last step and resumed answers as it would have without the pause', async () => {
     const agent = await scriptedAgent(
       ctx,

@@ -221,3 +221,59 @@ export function toRunConfig(config: Record<string, unknown>): RunConfig {
     maxTokens: num(params.max_tokens),
   };
 }
+
+/**
+ * The configuration a run stored (secrets masked), with the secrets put back from `revealed`,
+ * the same agent version resolved now with secrets in plain text. Nothing else is taken from it:
+ * a run executes as it was admitted even when its components have changed since, and only a
+ * secret, which no run stores, is read again (a rotated key is the new one). A secret goes back
+ * only to the endpoint it was stored for: a model of the same provider and base URL, a tool of
+ * the same name and URL, a knowledge retrieval of the same URL; anywhere else its mask stays.
+ */
+export function withSecretsFrom(
+  stored: Record<string, unknown>,
+  revealed: Record<string, unknown>,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...stored, model: modelKeyFrom(stored.model, revealed.model) };
+  if (Array.isArray(stored.tools) && Array.isArray(revealed.tools)) {
+    const byName = new Map(
+      revealed.tools.filter(isObject).map((tool) => [tool.name, tool] as [unknown, Record<string, unknown>]),
+    );
+    result.tools = stored.tools.map((tool) => {
+      const current = isObject(tool) ? byName.get(tool.name) : undefined;
+      return isObject(tool) && current ? headersFrom(tool, current, 'http') : tool;
+    });
+  }
+  if (isObject(stored.knowledge) && isObject(revealed.knowledge))
+    result.knowledge = headersFrom(stored.knowledge, revealed.knowledge, 'http_retrieval');
+  return result;
+}
+
+function modelKeyFrom(stored: unknown, revealed: unknown): unknown {
+  if (!isObject(stored) || !isObject(revealed) || stored.api_key === undefined) return stored;
+  const sameEndpoint = stored.provider === revealed.provider && stored.base_url === revealed.base_url;
+  return sameEndpoint && typeof revealed.api_key === 'string'
+    ? { ...stored, api_key: revealed.api_key }
+    : stored;
+}
+
+/** The holder's masked headers (`{secret: "****abcd"}`) as `revealed` has them, for the same URL. */
+function headersFrom(
+  stored: Record<string, unknown>,
+  revealed: Record<string, unknown>,
+  holderKey: 'http' | 'http_retrieval',
+): Record<string, unknown> {
+  const holder = stored[holderKey];
+  const current = revealed[holderKey];
+  if (!isObject(holder) || !isObject(holder.headers) || !isObject(current) || !isObject(current.headers))
+    return stored;
+  if (holder.url !== current.url) return stored;
+  const plain = current.headers;
+  const headers = Object.fromEntries(
+    Object.entries(holder.headers).map(([name, value]) => {
+      const masked = isObject(value) && 'secret' in value;
+      return [name, masked && typeof plain[name] === 'string' ? plain[name] : value];
+    }),
+  );
+  return { ...stored, [holderKey]: { ...holder, headers } };
+}

@@ -10,7 +10,7 @@ import { CheckpointsRepository } from './checkpoints.repository';
 import { ChatMessage, ModelError, ModelProvider, ModelTurn } from './providers/model-provider';
 import { OpenAiProvider } from './providers/openai.provider';
 import { ScriptedProvider } from './providers/scripted.provider';
-import { RunConfig, toRunConfig } from './run-config';
+import { RunConfig, toRunConfig, withSecretsFrom } from './run-config';
 import { RunEventHub } from './run-event-hub';
 import { RunEventLog } from './run-event-log';
 import { RunEventWriter } from './run-event-writer';
@@ -433,27 +433,20 @@ export class RunExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * The run's configuration with component secrets (API keys, tool headers) decrypted. Runs store
    * the masked view, so no secret lands in runs, checkpoints or their API answers; the secrets are
-   * read again from the pinned version when it executes. The run's own fields (a fork's system
-   * prompt) win; if the agent can no longer be resolved, the stored view runs as it is.
+   * read again from the pinned version when it executes, and only they (see withSecretsFrom): a
+   * run resumed, restored or started from its queue later executes the configuration it stored,
+   * whatever its components have become. If the agent can no longer be resolved, the stored view
+   * runs as it is.
    */
   private async configWithSecrets(
     run: Pick<RunEntity, 'tenantId' | 'agentId' | 'agentVersion' | 'config'>,
   ): Promise<RunConfig> {
-    const stored = toRunConfig(run.config);
     try {
       const body = await this.configs.resolve(run.tenantId, run.agentId, { version: run.agentVersion }, true);
-      const revealed = toRunConfig(
-        (JSON.parse(body.body.toString('utf8')) as { config: Record<string, unknown> }).config,
-      );
-      if (revealed.model?.provider !== stored.model?.provider) return stored;
-      return {
-        ...stored,
-        model: revealed.model,
-        tools: revealed.tools.length === stored.tools.length ? revealed.tools : stored.tools,
-        retrieval: revealed.retrieval ?? stored.retrieval,
-      };
+      const revealed = (JSON.parse(body.body.toString('utf8')) as { config: Record<string, unknown> }).config;
+      return toRunConfig(withSecretsFrom(run.config, revealed));
     } catch {
-      return stored;
+      return toRunConfig(run.config);
     }
   }
 
