@@ -1,7 +1,8 @@
 import { expectError } from '../helpers/envelope';
 import { LogCapture } from '../helpers/log-capture';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { createTestDatabase, TestDatabase } from '../helpers/test-database';
+import { DataSource } from 'typeorm';
+import { createEmptyDatabase, createTestDatabase, TestDatabase } from '../helpers/test-database';
 import { platformToken } from '../helpers/tokens';
 
 /** The log entries that announce a bootstrap key. */
@@ -111,6 +112,29 @@ describe('first-start bootstrap', () => {
       }
     } finally {
       await empty.drop();
+    }
+  });
+
+  it('migrates a database without tables once when three instances start on it together', async () => {
+    const bare = await createEmptyDatabase();
+    try {
+      const apps = await Promise.all([1, 2, 3].map(() => startTestApp({ database: bare })));
+      try {
+        const rows = (await apps[0].app
+          .get(DataSource)
+          .query('SELECT name, count(*)::int AS n FROM migrations GROUP BY name')) as Array<{
+          name: string;
+          n: number;
+        }>;
+        expect(rows.length).toBe(apps[0].app.get(DataSource).migrations.length);
+        expect(rows.filter((row) => row.n !== 1)).toEqual([]);
+        expect(apps.flatMap((app) => bootstrapAnnouncements(app.logs))).toHaveLength(1);
+        for (const app of apps) expect((await tenantsOf(app)).total).toBe(1);
+      } finally {
+        await Promise.all(apps.map((app) => app.close()));
+      }
+    } finally {
+      await bare.drop();
     }
   });
 });

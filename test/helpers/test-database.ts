@@ -25,6 +25,22 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** An empty database of this test file's own: no tables, not even the migrations table. */
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  const name = `${process.env.AGENTRY_TEST_TEMPLATE as string}_empty_${randomBytes(4).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE "${name}"`));
+  return handle(name);
+}
+
+function handle(name: string): TestDatabase {
+  return {
+    name,
+    url: withDatabase(serverUrl(), name),
+    drop: () =>
+      admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
+  };
+}
+
 /** A fresh, migrated database of this test file's own, cloned from the run's template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = process.env.AGENTRY_TEST_TEMPLATE as string;
@@ -41,10 +57,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     }
   });
-  return {
-    name,
-    url: withDatabase(serverUrl(), name),
-    drop: () =>
-      admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
-  };
+  return handle(name);
 }

@@ -6,6 +6,7 @@ import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
+import { runMigrationsLocked } from './migrate';
 
 /** Holds the embedded server when `DATABASE_URL` is unset, and stops it after the pool closes. */
 @Injectable()
@@ -47,7 +48,18 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
         const target = settings.databaseUrl
           ? { url: settings.databaseUrl, poolSize: settings.databasePoolSize }
           : { host: embedded.server!.host, port: embedded.server!.port };
-        return { ...buildDataSourceOptions(target), migrationsRun: true, retryAttempts: 0 };
+        return { ...buildDataSourceOptions(target), migrationsRun: false, retryAttempts: 0 };
+      },
+      // Migrations run under a lock, so that instances starting together do not race them.
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        try {
+          await runMigrationsLocked(dataSource);
+        } catch (error) {
+          await dataSource.destroy();
+          throw error;
+        }
+        return dataSource;
       },
     }),
   ],
