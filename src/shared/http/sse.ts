@@ -92,6 +92,9 @@ export class SseStream {
     return new Promise((resolve) => {
       const done = () => {
         this.res.off('drain', done);
+        // A long replay waits many times: each wait leaves no handler behind.
+        const index = this.closeHandlers.indexOf(done);
+        if (index >= 0) this.closeHandlers.splice(index, 1);
         resolve();
       };
       this.res.on('drain', done);
