@@ -29,12 +29,26 @@ const MAX_BODY_DEPTH = 64;
  */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-type BodyProblem = { kind: 'array' } | { kind: 'depth' } | { kind: 'reservedKey'; key: string; path: string };
+type BodyProblem =
+  | { kind: 'notObject'; found: string }
+  | { kind: 'depth' }
+  | { kind: 'reservedKey'; key: string; path: string };
+
+/** How a message names a parsed JSON value that is not an object. */
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
 
 /** What is wrong with a parsed body's shape, if anything; iterative, so depth cannot overflow it. */
 function inspectBody(body: unknown): BodyProblem | null {
-  // Every body the API takes is an object; an array would only be read as an object's fields "0", "1"...
-  if (Array.isArray(body)) return { kind: 'array' };
+  if (body === undefined) return null; // no body was sent
+  // Every body the API takes is an object; an array would only be read as an object's fields "0",
+  // "1"..., and null, a number, a string or a boolean as no fields at all.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { kind: 'notObject', found: jsonKind(body) };
+  }
   const stack: Array<[unknown, number, string]> = [[body, 0, '']];
   while (stack.length > 0) {
     const [value, depth, path] = stack.pop() as [unknown, number, string];
@@ -51,10 +65,10 @@ function inspectBody(body: unknown): BodyProblem | null {
 }
 
 function bodyShapeError(problem: BodyProblem) {
-  if (problem.kind === 'array') {
+  if (problem.kind === 'notObject') {
     return commonError(
       'VALIDATION_FAILED',
-      'Validation failed: the request body must be a JSON object, not an array',
+      `Validation failed: the request body must be a JSON object, not ${problem.found}`,
     );
   }
   if (problem.kind === 'depth') {
@@ -77,6 +91,9 @@ function bodyShapeError(problem: BodyProblem) {
 function jsonBodies(settings: AppSettings) {
   const parse = express.json({
     limit: settings.bodyLimitBytes,
+    // Any JSON value is parsed, so that a body which is JSON but not an object is told so
+    // (inspectBody) instead of being called invalid JSON.
+    strict: false,
     type: ['application/json', 'application/*+json'],
   });
   return (req: Request, res: Response, next: NextFunction): void => {
