@@ -107,12 +107,22 @@ describe('runs', () => {
     expect(all.map((e) => Number(e.id))).toEqual(all.map((_, i) => i + 1));
     expect(textOf(all)).toBe(LONG.join(''));
     expect(all[all.length - 1].event).toBe('run_completed');
-    // Joining a finished run from the start replays the whole log and ends.
+    // Joining a finished run from the start replays the whole log and ends, each event the same
+    // text that was streamed (its keys in the same order too).
     const replay = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, { Authorization: viewer });
     await replay.body();
-    expect(replay.events.map((e) => [e.id, e.event, dataOf(e)])).toEqual(
-      all.map((e) => [e.id, e.event, dataOf(e)]),
+    expect(replay.events.map((e) => [e.id, e.event, e.data])).toEqual(
+      all.map((e) => [e.id, e.event, e.data]),
     );
+    const page = await ctx.http.get(`/api/v1/runs/${runId}/events?limit=100`).set('Authorization', viewer);
+    expect(page.status).toBe(200);
+    expect(
+      (page.body.events as Array<{ seq: number; type: string; data: unknown }>).map((e) => [
+        String(e.seq),
+        e.type,
+        JSON.stringify(e.data),
+      ]),
+    ).toEqual(all.map((e) => [e.id, e.event, e.data]));
   });
 
   it('a replay whose final event is the last of a full page of the log ends there', async () => {

@@ -18,7 +18,8 @@ export class RunEventEntity {
   @Column('text')
   type: string;
 
-  @Column('jsonb', { default: {} })
+  /** `json`, not `jsonb`: the text as streamed, its keys in their order, for replays. */
+  @Column('json', { default: {} })
   data: Record<string, unknown>;
 
   /**

@@ -54,7 +54,7 @@ const ROWS_PER_STATEMENT = 5_000;
  */
 const INSERT_EVENTS = `INSERT INTO run_events (run_id, seq, tenant_id, type, data, created_at)
   SELECT (e->>'r')::uuid, (e->>'s')::int, (e->>'t')::uuid, e->>'y', e->'d', (e->>'at')::timestamptz
-  FROM jsonb_array_elements($1::jsonb) AS e
+  FROM json_array_elements($1::json) AS e
   ON CONFLICT DO NOTHING`;
 
 @Injectable()
@@ -95,7 +95,7 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
   ): Promise<RunEvent> {
     const rows = (await (manager ?? this.dataSource.manager).query(
       `INSERT INTO run_events (run_id, seq, tenant_id, type, data, follows_seq)
-       SELECT $1, COALESCE(MAX(seq), 0) + 1 + $5, $2, $3, $4::jsonb,
+       SELECT $1, COALESCE(MAX(seq), 0) + 1 + $5, $2, $3, $4::json,
               CASE WHEN $5 > 0 THEN COALESCE(MAX(seq), 0) END
        FROM run_events WHERE run_id = $1
        RETURNING seq, created_at, follows_seq`,

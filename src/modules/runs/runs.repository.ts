@@ -236,7 +236,7 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
     step?: FinalStep,
   ): Promise<{ moved: boolean; next: string | null }> {
     const [row] = (await this.dataSource.query(
-      `SELECT agentry_settle_run($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::jsonb, $10::jsonb, $11) AS s`,
+      `SELECT agentry_settle_run($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9::json, $10::jsonb, $11) AS s`,
       [
         run.tenantId,
         run.id,
@@ -404,7 +404,7 @@ export class RunsRepository extends TenantScopedRepository<RunEntity> {
        ), stored AS (
          INSERT INTO run_events (run_id, seq, tenant_id, type, data, created_at)
          SELECT $2, (e->>'seq')::int, $1, e->>'type', e->'data', (e->>'timestamp')::timestamptz
-         FROM jsonb_array_elements($3::jsonb) AS e
+         FROM json_array_elements($3::json) AS e
          WHERE e->>'type' <> 'run_interrupted' OR EXISTS (SELECT 1 FROM moved)
          ON CONFLICT DO NOTHING
        )
