@@ -10,6 +10,7 @@ import { sendError } from './shared/errors/error-response';
 import { httpMetricsMiddleware } from './shared/metrics/http-metrics.middleware';
 import { applyGlobalPrefix, buildOpenApiDocument } from './shared/http/openapi';
 import { requestContextMiddleware } from './shared/http/request-context';
+import { requestLogMiddleware, ROOT_LOGGER } from './shared/logging/logging.module';
 import { UnreadInputInterceptor } from './shared/http/unread-input.interceptor';
 import { RouteMethods } from './shared/http/route-methods';
 import { createValidationPipe } from './shared/http/validation';
@@ -151,6 +152,8 @@ export function configureApp(app: NestExpressApplication, settings: AppSettings)
   // First of all, ahead of Express: cache hits of the execution services' config read.
   app.get(InternalConfigFastPath).mount(app.getHttpServer());
   app.use(requestContextMiddleware);
+  const requestLogs = requestLogMiddleware(app.get(ROOT_LOGGER), settings);
+  if (requestLogs) app.use(requestLogs);
   app.use(httpMetricsMiddleware);
   const strict = helmet();
   const docs = helmet({ contentSecurityPolicy: false });

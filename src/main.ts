@@ -2,9 +2,9 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
+import { AppLogger } from './shared/logging/logging.module';
 import { withDevJwtSecret } from './shared/auth/dev-jwt-secret';
 import { packageVersion } from './shared/settings/package-version';
 import { loadSettings, SettingsError } from './shared/settings/settings';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     bufferLogs: true,
     forceCloseConnections: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   configureApp(app, settings);
   const server = await app.listen(settings.port, settings.host);
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const mode = settings.databaseUrl ? 'PostgreSQL' : 'embedded PostgreSQL';
   const bus = settings.redisUrl ? 'Redis' : 'in-process bus';
   app
-    .get(Logger)
+    .get(AppLogger)
     .log(
       `Agentry ${settings.version} listening on http://localhost:${settings.port} (${mode}, ${bus}); docs at /docs`,
     );

@@ -1,11 +1,10 @@
 import { Controller, DynamicModule, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
-import { __resetOutOfContextForTests as resetPinoRootLogger } from 'nestjs-pino/PinoLogger';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/configure-app';
+import { AppLogger } from '../../src/shared/logging/logging.module';
 import { RequirePermission } from '../../src/shared/auth/auth.decorators';
 import { Permission } from '../../src/shared/auth/permissions';
 import { loadSettings } from '../../src/shared/settings/settings';
@@ -101,14 +100,13 @@ describe('a route that declares nothing', () => {
       '0.0.0-test',
     );
     logs = new LogCapture();
-    resetPinoRootLogger(); // see startTestApp: this app's startup logs go to its own capture
     const probeApp: DynamicModule = {
       module: ProbeAppModule,
       imports: [AppModule.forRoot(settings, { logStream: logs })],
       controllers: [UndeclaredProbeController, DeclaredProbeController],
     };
     app = await NestFactory.create<NestExpressApplication>(probeApp, { bodyParser: false, bufferLogs: true });
-    app.useLogger(app.get(Logger));
+    app.useLogger(app.get(AppLogger));
     configureApp(app, settings);
     await app.listen(0, '127.0.0.1'); // listen, not init: Nest flushes the buffered startup logs there
     bootstrapKey = /AGENTRY_API_KEY=(agt_[\w-]+)/.exec(logs.text)?.[1] ?? '';

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
-import { __resetOutOfContextForTests as resetPinoRootLogger } from 'nestjs-pino/PinoLogger';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/configure-app';
+import { AppLogger } from '../../src/shared/logging/logging.module';
 import { AppSettings, loadSettings } from '../../src/shared/settings/settings';
 import { LogCapture } from './log-capture';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -52,10 +51,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   const settings = loadSettings(env, '0.0.0-test');
   const logs = new LogCapture();
-  // nestjs-pino keeps the logger for logs outside a request (startup, bootstrap key) in a module
-  // global, set by the first app of the process; without this reset a second app in the same test
-  // file would write its startup logs into the first app's capture.
-  resetPinoRootLogger();
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(settings, { logStream: logs }),
     {
@@ -63,7 +58,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       bufferLogs: true,
     },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   configureApp(app, settings);
   await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

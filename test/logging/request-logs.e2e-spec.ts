@@ -97,4 +97,23 @@ describe('request logs', () => {
     expect(text).not.toMatch(/Bearer\s+\S/);
     expect(text).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT of any kind
   });
+
+  it('logs a request refused before it reaches a route (a body that is not JSON) and an unknown path', async () => {
+    const malformed = await ctx.http
+      .post('/api/v1/api-keys')
+      .set('Authorization', `Bearer ${tenant.token('owner')}`)
+      .set('Content-Type', 'application/json')
+      .set('X-Request-Id', 'log-malformed-1')
+      .send('{"name": ');
+    expect(malformed.status).toBe(400);
+    expect(requestLine('log-malformed-1')).toEqual(
+      expect.objectContaining({
+        req: { id: 'log-malformed-1', method: 'POST', url: '/api/v1/api-keys' },
+        res: { statusCode: 400 },
+      }),
+    );
+    const unknown = await ctx.http.get('/api/v1/no-such-route').set('X-Request-Id', 'log-unknown-1');
+    expect(unknown.status).toBe(404);
+    expect(requestLine('log-unknown-1').res).toEqual({ statusCode: 404 });
+  });
 });

@@ -39,6 +39,7 @@ describe('outbox, audit and the tenant-scoped repositories', () => {
           resourceId: randomUUID(),
         });
         await a.app.get(AuditService).record(manager, tenant.id, {
+          by: null,
           action: 'agent.updated',
           resourceType: 'agent',
           resourceId: 'x',
@@ -95,7 +96,7 @@ describe('outbox, audit and the tenant-scoped repositories', () => {
     const keys = a.app.get(ApiKeysService);
     const dataSource = a.app.get(DataSource);
     const created = await dataSource.transaction((manager) =>
-      keys.createIn(manager, one.id, { name: 'scoped', role: 'viewer', createdBy: 'system' }),
+      keys.createIn(manager, one.id, { name: 'scoped', role: 'viewer', createdBy: 'system' }, null),
     );
     await expect(keys.get(one.id, created.id)).resolves.toEqual(
       expect.objectContaining({ id: created.id, name: 'scoped' }),

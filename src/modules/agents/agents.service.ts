@@ -200,6 +200,7 @@ export class AgentsService {
           );
           const after = toAgentResponse(agent, version, []);
           await this.audit.record(manager, tenant.id, {
+            by: principal,
             action: 'agent.created',
             resourceType: 'agent',
             resourceId: agent.id,
@@ -276,6 +277,7 @@ export class AgentsService {
       const { agent, current, labels } = await this.lock(tenantId, id, condition, manager);
       await this.agents.update(tenantId, id, { deletedAt: new Date() }, manager);
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: 'agent.deleted',
         resourceType: 'agent',
         resourceId: id,
@@ -303,6 +305,7 @@ export class AgentsService {
       const updatedAt = await this.agents.update(tenantId, id, { status }, manager);
       const after = toAgentResponse({ ...agent, status, updatedAt }, current, labels);
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: status === 'active' ? 'agent.activated' : 'agent.deactivated',
         resourceType: 'agent',
         resourceId: id,
@@ -393,6 +396,7 @@ export class AgentsService {
         manager,
       );
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: 'agent.label_moved',
         resourceType: 'agent',
         resourceId: id,
@@ -428,6 +432,7 @@ export class AgentsService {
       if (!existing) throw agentError('LABEL_NOT_FOUND', `Agent ${id} has no label "${label}"`);
       await this.labels.delete(tenantId, id, label, manager);
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: 'agent.label_deleted',
         resourceType: 'agent',
         resourceId: id,
@@ -535,6 +540,7 @@ export class AgentsService {
             labels,
           );
           await this.audit.record(manager, tenant.id, {
+            by: principal,
             action,
             resourceType: 'agent',
             resourceId: id,

@@ -67,6 +67,6 @@ export class ApiKeysController {
     @CurrentTenant() principal: TenantPrincipal,
     @Param('id', UuidParam) id: string,
   ): Promise<void> {
-    return this.apiKeys.revoke(principal.tenant.id, id);
+    return this.apiKeys.revoke(principal, id);
   }
 }

@@ -51,21 +51,30 @@ export class ApiKeysService {
       ]);
     }
     return this.dataSource.transaction((manager) =>
-      this.createIn(manager, principal.tenant.id, {
-        name: dto.name,
-        role: dto.role,
-        expiresAt: dto.expires_at ?? null,
-        createdBy: actorOf(principal),
-        allowSecrets: dto.allow_secrets ?? false,
-      }),
+      this.createIn(
+        manager,
+        principal.tenant.id,
+        {
+          name: dto.name,
+          role: dto.role,
+          expiresAt: dto.expires_at ?? null,
+          createdBy: actorOf(principal),
+          allowSecrets: dto.allow_secrets ?? false,
+        },
+        principal,
+      ),
     );
   }
 
-  /** Creates a key inside the caller's transaction; the plain key is in the result and nowhere else. */
+  /**
+   * Creates a key inside the caller's transaction; the plain key is in the result and nowhere else.
+   * `by` is audited as its maker (null: the system, as at bootstrap).
+   */
   async createIn(
     manager: EntityManager,
     tenantId: string,
     input: NewApiKey,
+    by: Principal | null,
   ): Promise<CreatedApiKeyResponseDto> {
     const generated = generateApiKey();
     const row = await this.keys.create(
@@ -84,6 +93,7 @@ export class ApiKeysService {
     );
     const response = toApiKeyResponse(row);
     await this.audit.record(manager, tenantId, {
+      by,
       action: 'api_key.created',
       resourceType: 'api_key',
       resourceId: row.id,
@@ -102,7 +112,8 @@ export class ApiKeysService {
   }
 
   /** Revokes at once on this instance and, through the bus, on the others. Revoking twice is fine. */
-  async revoke(tenantId: string, id: string): Promise<void> {
+  async revoke(principal: TenantPrincipal, id: string): Promise<void> {
+    const tenantId = principal.tenant.id;
     const revoked = await this.dataSource.transaction(async (manager) => {
       const key = await this.require(tenantId, id, manager);
       if (key.revokedAt) return null;
@@ -110,6 +121,7 @@ export class ApiKeysService {
       // Of revokes racing for one key, only the one whose update finds it unrevoked records it.
       if ((await this.keys.revoke(tenantId, id, at, manager)) === 0) return null;
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: 'api_key.revoked',
         resourceType: 'api_key',
         resourceId: id,
@@ -139,6 +151,7 @@ export class ApiKeysService {
         manager,
       );
       await this.audit.recordPlatform(manager, {
+        by: principal,
         action: 'platform_key.created',
         resourceType: 'platform_key',
         resourceId: created.id,
@@ -164,6 +177,7 @@ export class ApiKeysService {
       // Of revokes racing for one key, only the one whose update finds it unrevoked records it.
       if ((await this.keys.revokePlatform(id, at, manager)) === 0) return false;
       await this.audit.recordPlatform(manager, {
+        by: principal,
         action: 'platform_key.revoked',
         resourceType: 'platform_key',
         resourceId: id,

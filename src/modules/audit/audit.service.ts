@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { actorOf } from '../../shared/auth/principal';
+import { actorOf, Principal } from '../../shared/auth/principal';
 import { commonError } from '../../shared/errors/common.errors';
-import { currentRequestContext } from '../../shared/http/request-context';
 import { pageOf, Page } from '../../shared/http/pagination.dto';
 import { AuditFilter, AuditRepository, PlatformAuditRepository } from './audit.repository';
 import { AuditEntryResponseDto, toAuditEntryResponse } from './dto/audit-entry-response.dto';
 import type { ListAuditQueryDto } from './dto/list-audit-query.dto';
 
 export interface AuditRecord {
+  /** Who made the change, under the request it authenticated; null for the system's own work. */
+  by: Principal | null;
   action: string;
   resourceType: string;
   resourceId: string;
@@ -16,17 +17,16 @@ export interface AuditRecord {
   after?: object | null;
 }
 
-/** The row of a record, with who made it under which request (from the request's context). */
+/** The row of a record, with who made it under which request. */
 function entryOf(record: AuditRecord) {
-  const context = currentRequestContext();
   return {
-    actor: context?.principal ? actorOf(context.principal) : 'system',
+    actor: record.by ? actorOf(record.by) : 'system',
     action: record.action,
     resourceType: record.resourceType,
     resourceId: record.resourceId,
     before: (record.before ?? null) as Record<string, unknown> | null,
     after: (record.after ?? null) as Record<string, unknown> | null,
-    requestId: context?.requestId ?? null,
+    requestId: record.by?.requestId ?? null,
   };
 }
 

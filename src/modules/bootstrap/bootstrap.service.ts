@@ -31,16 +31,17 @@ export class BootstrapService implements OnApplicationBootstrap {
         { exists: boolean },
       ];
       if (exists) return null;
-      const tenant = await this.tenants.createIn(manager, {
-        slug: 'default',
-        name: 'Default tenant',
-        tier: 'pro',
-      });
-      const created = await this.apiKeys.createIn(manager, tenant.id, {
-        name: 'bootstrap owner key',
-        role: 'owner',
-        createdBy: 'system',
-      });
+      const tenant = await this.tenants.createIn(
+        manager,
+        { slug: 'default', name: 'Default tenant', tier: 'pro' },
+        null,
+      );
+      const created = await this.apiKeys.createIn(
+        manager,
+        tenant.id,
+        { name: 'bootstrap owner key', role: 'owner', createdBy: 'system' },
+        null,
+      );
       return created.key;
     });
     if (!key) return;

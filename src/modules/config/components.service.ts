@@ -190,6 +190,7 @@ export class ComponentsService {
         manager,
       );
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: `component.${changeType}`,
         resourceType: 'component',
         resourceId: saved.id,
@@ -249,6 +250,7 @@ export class ComponentsService {
         manager,
       );
       await this.audit.record(manager, tenantId, {
+        by: principal,
         action: 'component.deleted',
         resourceType: 'component',
         resourceId: existing.id,

@@ -80,6 +80,7 @@ export class TemplatesService {
         );
         const after = toTemplateResponse(template);
         await this.audit.record(manager, principal.tenant.id, {
+          by: principal,
           action: 'template.created',
           resourceType: 'template',
           resourceId: template.id,
@@ -126,6 +127,7 @@ export class TemplatesService {
         const updatedAt = await this.templates.update(id, { ...next, version }, manager);
         const after = toTemplateResponse({ ...template, ...next, version, updatedAt });
         await this.audit.record(manager, principal.tenant.id, {
+          by: principal,
           action: 'template.updated',
           resourceType: 'template',
           resourceId: id,
@@ -157,6 +159,7 @@ export class TemplatesService {
       const before = toTemplateResponse(template);
       await this.templates.delete(id, manager);
       await this.audit.record(manager, principal.tenant.id, {
+        by: principal,
         action: 'template.deleted',
         resourceType: 'template',
         resourceId: id,

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequirePermission } from '../../shared/auth/auth.decorators';
+import { CurrentPrincipal, RequirePermission } from '../../shared/auth/auth.decorators';
+import type { Principal } from '../../shared/auth/principal';
 import { Permission } from '../../shared/auth/permissions';
 import { ApiErrors } from '../../shared/http/api-error-responses.decorator';
 import { UuidParam } from '../../shared/http/uuid-param';
@@ -23,10 +24,11 @@ export class TenantsController {
   @ApiCreatedResponse({ type: TenantResponseDto })
   @ApiErrors(400, 409)
   async createTenant(
+    @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateTenantDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TenantResponseDto> {
-    const tenant = await this.tenants.create(dto);
+    const tenant = await this.tenants.create(principal, dto);
     res.location(`/api/v1/tenants/${tenant.id}`);
     return tenant;
   }
@@ -51,8 +53,12 @@ export class TenantsController {
   @Patch(':id')
   @RequirePermission(Permission.TenantManage)
   @ApiErrors(400, 404)
-  updateTenant(@Param('id', UuidParam) id: string, @Body() dto: UpdateTenantDto): Promise<TenantResponseDto> {
-    return this.tenants.update(id, dto);
+  updateTenant(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', UuidParam) id: string,
+    @Body() dto: UpdateTenantDto,
+  ): Promise<TenantResponseDto> {
+    return this.tenants.update(principal, id, dto);
   }
 
   /** Deactivates a tenant: its principals get 403 TENANT_INACTIVE from then on. Data is kept. */
@@ -60,8 +66,11 @@ export class TenantsController {
   @HttpCode(200)
   @RequirePermission(Permission.TenantManage)
   @ApiErrors(400, 404)
-  deactivateTenant(@Param('id', UuidParam) id: string): Promise<TenantResponseDto> {
-    return this.tenants.deactivate(id);
+  deactivateTenant(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', UuidParam) id: string,
+  ): Promise<TenantResponseDto> {
+    return this.tenants.deactivate(principal, id);
   }
 
   /** Reactivates a deactivated tenant. */
@@ -69,7 +78,10 @@ export class TenantsController {
   @HttpCode(200)
   @RequirePermission(Permission.TenantManage)
   @ApiErrors(400, 404)
-  activateTenant(@Param('id', UuidParam) id: string): Promise<TenantResponseDto> {
-    return this.tenants.activate(id);
+  activateTenant(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', UuidParam) id: string,
+  ): Promise<TenantResponseDto> {
+    return this.tenants.activate(principal, id);
   }
 }

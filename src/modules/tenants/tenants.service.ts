@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import type { TenantLimits } from '../../shared/auth/principal';
+import type { Principal, TenantLimits } from '../../shared/auth/principal';
 import { pageOf, Page } from '../../shared/http/pagination.dto';
 import { AuditService } from '../audit/audit.service';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
@@ -54,9 +54,9 @@ export class TenantsService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(dto: CreateTenantDto): Promise<TenantResponseDto> {
+  async create(principal: Principal, dto: CreateTenantDto): Promise<TenantResponseDto> {
     try {
-      const tenant = await this.dataSource.transaction((manager) => this.createIn(manager, dto));
+      const tenant = await this.dataSource.transaction((manager) => this.createIn(manager, dto, principal));
       await this.directory.changed();
       return toTenantResponse(tenant);
     } catch (error) {
@@ -72,8 +72,11 @@ export class TenantsService {
     }
   }
 
-  /** Creates a tenant inside the caller's transaction (also used by the first-start bootstrap). */
-  async createIn(manager: EntityManager, dto: CreateTenantDto): Promise<TenantEntity> {
+  /**
+   * Creates a tenant inside the caller's transaction (also used by the first-start bootstrap);
+   * `by` is audited as its maker (null: the system).
+   */
+  async createIn(manager: EntityManager, dto: CreateTenantDto, by: Principal | null): Promise<TenantEntity> {
     const tenant = await this.tenants.insert(
       {
         slug: dto.slug,
@@ -84,6 +87,7 @@ export class TenantsService {
       manager,
     );
     await this.audit.record(manager, tenant.id, {
+      by,
       action: 'tenant.created',
       resourceType: 'tenant',
       resourceId: tenant.id,
@@ -101,8 +105,8 @@ export class TenantsService {
     return toTenantResponse(await this.require(id));
   }
 
-  update(id: string, dto: UpdateTenantDto): Promise<TenantResponseDto> {
-    return this.change(id, 'tenant.updated', (tenant) => {
+  update(principal: Principal, id: string, dto: UpdateTenantDto): Promise<TenantResponseDto> {
+    return this.change(principal, id, 'tenant.updated', (tenant) => {
       if (dto.name !== undefined) tenant.name = dto.name;
       if (dto.tier !== undefined) tenant.tier = dto.tier;
       if (dto.limits !== undefined) {
@@ -111,16 +115,16 @@ export class TenantsService {
     });
   }
 
-  deactivate(id: string): Promise<TenantResponseDto> {
-    return this.change(id, 'tenant.deactivated', (tenant) => {
+  deactivate(principal: Principal, id: string): Promise<TenantResponseDto> {
+    return this.change(principal, id, 'tenant.deactivated', (tenant) => {
       if (!tenant.active) return;
       tenant.active = false;
       tenant.deactivatedAt = new Date();
     });
   }
 
-  activate(id: string): Promise<TenantResponseDto> {
-    return this.change(id, 'tenant.activated', (tenant) => {
+  activate(principal: Principal, id: string): Promise<TenantResponseDto> {
+    return this.change(principal, id, 'tenant.activated', (tenant) => {
       tenant.active = true;
       tenant.deactivatedAt = null;
     });
@@ -137,6 +141,7 @@ export class TenantsService {
    * changes nothing (deactivating twice, an empty patch) writes no row and no audit entry.
    */
   private async change(
+    principal: Principal,
     id: string,
     action: string,
     mutate: (tenant: TenantEntity) => void,
@@ -151,6 +156,7 @@ export class TenantsService {
       const saved = await this.tenants.save(tenant, manager);
       const after = toTenantResponse(saved);
       await this.audit.record(manager, saved.id, {
+        by: principal,
         action,
         resourceType: 'tenant',
         resourceId: saved.id,

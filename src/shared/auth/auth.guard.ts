@@ -4,7 +4,6 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error';
 import { commonError } from '../errors/common.errors';
-import { currentRequestContext } from '../http/request-context';
 import { RATE_LIMIT_STORAGE } from '../rate-limit/rate-limit.module';
 import { APP_SETTINGS } from '../settings/settings.module';
 import type { AppSettings } from '../settings/settings';
@@ -49,9 +48,8 @@ export class AuthGuard implements CanActivate {
     if (principal.crossTenant && !principal.tenant && permission === Permission.InternalRead) {
       principal.tenant = await this.tenantFromHeader(req);
     }
+    if (typeof req.id === 'string') principal.requestId = req.id;
     req.user = principal;
-    const requestContext = currentRequestContext();
-    if (requestContext) requestContext.principal = principal;
 
     // A platform route does not act inside the tenant a platform operator's token also names.
     const platformRoute = principal.platform && TENANTLESS_PERMISSIONS.has(permission);

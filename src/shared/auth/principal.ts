@@ -35,6 +35,8 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   /** When the credentials expire (epoch ms): a JWT's `exp`, an API key's `expires_at`. */
   expiresAt?: number;
+  /** The id of the request these credentials were presented with (audit rows name it). */
+  requestId?: string;
 }
 
 /** A principal that has passed the tenant check: `tenant` is set. */

@@ -73,7 +73,11 @@ describe('AllExceptionsFilter', () => {
 
     const errors = logger.calls.filter((call) => call.level === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0].message).toEqual({ err: secret });
+    // The line names the request it failed, as the answer does.
+    expect(errors[0].message).toEqual({
+      err: secret,
+      req: { id: 'req-500', method: 'GET', url: '/api/v1/boom?x=1' },
+    });
     expect(errors[0].params).toEqual(['unhandled error', 'Errors']);
   });
 
@@ -83,7 +87,11 @@ describe('AllExceptionsFilter', () => {
     expect(res.body.error.code).toBe('INTERNAL_ERROR');
     expect(res.body.error.request_id).toBe(res.headers['x-request-id']);
     expect(logger.calls).toEqual([
-      { level: 'error', message: { err: 'a string' }, params: expect.any(Array) },
+      {
+        level: 'error',
+        message: { err: 'a string', req: expect.objectContaining({ id: res.headers['x-request-id'] }) },
+        params: expect.any(Array),
+      },
     ]);
   });
 
@@ -98,7 +106,11 @@ describe('AllExceptionsFilter', () => {
     expect(res.body.error.message).toBe('Internal server error; quote the request id when reporting it');
     expect(res.text).not.toContain('secret');
     expect(logger.calls).toEqual([
-      { level: 'error', message: { err: failed }, params: ['query failed', 'Errors'] },
+      {
+        level: 'error',
+        message: { err: failed, req: expect.objectContaining({ url: '/api/v1/boom' }) },
+        params: ['query failed', 'Errors'],
+      },
     ]);
   });
 

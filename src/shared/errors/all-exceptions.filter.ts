@@ -13,7 +13,7 @@ import { QueryFailedError } from 'typeorm';
 import type { RouteMethods } from '../http/route-methods';
 import { AppError } from './app-error';
 import { commonError } from './common.errors';
-import { sendError } from './error-response';
+import { requestIdOf, sendError } from './error-response';
 
 /** Node and driver error codes that mean "the database cannot be reached", not "the query is wrong". */
 const CONNECTION_ERROR_CODES = new Set([
@@ -78,7 +78,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
     // Mapped (and logged, when unexpected) whether or not the response can still carry it.
-    const error = this.toAppError(exception);
+    const error = this.toAppError(exception, req);
     if (res.headersSent) {
       // A streamed response already started; the stream's own error event reports it.
       res.end();
@@ -111,17 +111,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return exception instanceof NotFoundException && exception.message.startsWith('Cannot ');
   }
 
-  private toAppError(exception: unknown): AppError {
+  /** The envelope's error; an unexpected one is logged with the request it failed. */
+  private toAppError(exception: unknown, req: Request): AppError {
     if (exception instanceof AppError) return exception;
     if (exception instanceof HttpException) return fromHttpException(exception);
+    const request = { id: requestIdOf(req), method: req.method, url: req.originalUrl };
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn({ err: exception }, 'database unavailable');
+      this.logger.warn({ err: exception, req: request }, 'database unavailable');
       return commonError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
     }
     if (exception instanceof QueryFailedError) {
-      this.logger.error({ err: exception }, 'query failed');
+      this.logger.error({ err: exception, req: request }, 'query failed');
     } else {
-      this.logger.error({ err: exception }, 'unhandled error');
+      this.logger.error({ err: exception, req: request }, 'unhandled error');
     }
     return commonError('INTERNAL_ERROR', 'Internal server error; quote the request id when reporting it');
   }

@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
 import { AppError } from './app-error';
-import { currentRequestContext } from '../http/request-context';
 
 export function requestIdOf(req: Request): string {
-  return (req as Request & { id?: string }).id ?? currentRequestContext()?.requestId ?? 'unknown';
+  return (req as Request & { id?: string }).id ?? 'unknown';
 }
 
 /** Writes an `AppError` as the one error envelope. */
