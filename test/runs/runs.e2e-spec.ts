@@ -5,6 +5,7 @@ import { expectError } from '../helpers/envelope';
 import { OpenAiCompatibleServer } from '../helpers/openai-compatible-server';
 import { SseClient } from '../helpers/sse-client';
 import { postSse } from '../helpers/sse-post';
+import { RunEventsRepository } from '../../src/modules/runs/run-events.repository';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { dataOf, openAiAgent, scriptedAgent, textOf, waitForStatus, waitUntil } from './run-helpers';
 
@@ -640,6 +641,37 @@ describe('runs', () => {
     expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
     expect(dataOf(joined.events[joined.events.length - 1]).response).toBe('The sum is five.');
   });
+
+  it('a stream idle on a paused run re-reads the log ever less often, and still follows the resume', async () => {
+    const agent = await calculatingAgent();
+    const sse = await chat({ agent_id: agent.id, message: 'add' });
+    await sse.waitFor(2);
+    const runId = dataOf(sse.events[0]).run_id as string;
+    await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
+    await waitUntil(() => sse.events.some((e) => e.event === 'run_paused'));
+    const lastSeen = sse.events[sse.events.length - 1];
+    sse.close(); // the chat's own stream stays open on a paused run: only the join is counted
+    const events = ctx.app.get(RunEventsRepository);
+    const reads = jest.spyOn(events, 'after');
+    try {
+      const joined = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, {
+        Authorization: viewer,
+        'Last-Event-ID': lastSeen.id!,
+      });
+      expect(joined.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 9_500));
+      // The join's own read, then idle reads 1, 2 and 4 s apart: not one a second (ten by now).
+      const ofRun = () => reads.mock.calls.filter(([, id]) => id === runId).length;
+      expect(ofRun()).toBeGreaterThanOrEqual(2);
+      expect(ofRun()).toBeLessThanOrEqual(5);
+      await ctx.http.post(`/api/v1/runs/${runId}/resume`).set('Authorization', operator);
+      await joined.body();
+      expect(joined.events[0].event).toBe('run_resumed');
+      expect(joined.events[joined.events.length - 1].event).toBe('run_completed');
+    } finally {
+      reads.mockRestore();
+    }
+  }, 30_000);
 
   it('a run stream refuses a Last-Event-ID that is no seq, in the envelope', async () => {
     const agent = await scriptedAgent(ctx, tenant, ['hi']);

@@ -6,8 +6,13 @@ import { RunEvent, RunEventsRepository } from './run-events.repository';
 const REPLAY_PAGE = 500;
 /** How long a stream waits for an event it knows exists (seen live) to be written, per retry. */
 const GAP_RETRY_MS = 25;
-/** With no event for this long, a stream re-reads the log (a bus message may have been lost). */
+/**
+ * With no event for this long, a stream re-reads the log (a bus message may have been lost); while
+ * that finds nothing, the wait doubles up to MAX_IDLE_POLL_MS, so a stream idle for long (a paused
+ * run watched) costs a read every 16 s rather than every second.
+ */
 const IDLE_POLL_MS = 1_000;
+const MAX_IDLE_POLL_MS = 16_000;
 export const FINAL_EVENTS: ReadonlySet<string> = new Set(['run_completed', 'run_failed', 'run_cancelled']);
 
 /**
@@ -49,6 +54,8 @@ export class RunStreamsService {
     let replaying = true;
     let reading = false;
     let lastActivity = Date.now();
+    let lastIdleRead = lastActivity;
+    let idleWait = IDLE_POLL_MS;
     // Set below; a stream leaves the hub with its final event, not when its socket closes later.
     let detach: () => void = () => undefined;
     const end = () => {
@@ -92,6 +99,7 @@ export class RunStreamsService {
         sse.send(event.seq, event.type, event.data);
         last = event.seq;
         lastActivity = Date.now();
+        idleWait = IDLE_POLL_MS;
         if (FINAL_EVENTS.has(event.type)) {
           if (live.has(event.seq)) return end();
           finalFromLog = event.seq;
@@ -146,7 +154,11 @@ export class RunStreamsService {
       if (pending.size > 0) void readLog().catch(() => sse.close());
     });
     const poll = setInterval(() => {
-      if (Date.now() - lastActivity >= IDLE_POLL_MS) void readLog().catch(() => undefined);
+      const now = Date.now();
+      if (now - lastActivity < IDLE_POLL_MS || now - lastIdleRead < idleWait) return;
+      lastIdleRead = now;
+      idleWait = Math.min(idleWait * 2, MAX_IDLE_POLL_MS);
+      void readLog().catch(() => undefined);
     }, IDLE_POLL_MS);
     sse.onClose(() => {
       detach();
