@@ -1947,7 +1947,10 @@ export interface components {
       message: string;
       /** @description Who is chatting (free text, for filtering runs). */
       user_id?: string;
-      /** @description The conversation: runs of one session see its earlier messages. A new one when absent. */
+      /**
+       * @description The conversation: runs of one session see its earlier messages. A new one when absent. A
+       *     session is the tenant's: another agent given it continues the conversation.
+       */
       session_id?: string;
       /** @description Server-Sent Events when true, one JSON answer otherwise. */
       stream?: boolean;

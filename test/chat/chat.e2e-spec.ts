@@ -207,6 +207,33 @@ describe('chat', () => {
     ]);
   });
 
+  it('a session is the tenant’s: another agent given it continues the conversation', async () => {
+    const support = await scriptedAgent(ctx, tenant, ['Let me hand you to billing.']);
+    const billing = await scriptedAgent(ctx, tenant, ['Your invoice is on its way.'], {
+      system_prompt: 'You handle billing.',
+    });
+    const first = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: support.id, message: 'Where is my invoice?', session_id: 's-hand-over' });
+    expect(first.status).toBe(200);
+    const second = await ctx.http
+      .post('/api/v1/chat')
+      .set('Authorization', operator)
+      .send({ agent_id: billing.id, message: 'Thanks', session_id: 's-hand-over' });
+    expect(second.status).toBe(200);
+    expect(second.body.response).toBe('Your invoice is on its way.');
+    const run = await ctx.http.get(`/api/v1/runs/${second.body.run_id}`).set('Authorization', operator);
+    expect(run.body).toEqual(expect.objectContaining({ agent_id: billing.id, session_id: 's-hand-over' }));
+    // Its own system prompt, then the earlier turn, which the other agent answered.
+    expect(run.body.steps[0].messages).toEqual([
+      { role: 'system', content: 'You handle billing.' },
+      { role: 'user', content: 'Where is my invoice?' },
+      { role: 'assistant', content: 'Let me hand you to billing.' },
+      { role: 'user', content: 'Thanks' },
+    ]);
+  });
+
   it('a JSON chat whose run is paused answers 409 RUN_STOPPED naming the run, which can be resumed to its answer', async () => {
     upstream.respondWith((req) =>
       req.body.messages.some((m) => m.role === 'tool')

@@ -40,7 +40,10 @@ export class ChatRequestDto {
   @IsStorableText()
   user_id?: string;
 
-  /** The conversation: runs of one session see its earlier messages. A new one when absent. */
+  /**
+   * The conversation: runs of one session see its earlier messages. A new one when absent. A
+   * session is the tenant's: another agent given it continues the conversation.
+   */
   @IsOptional()
   @IsString()
   @Matches(/^[\w.:-]{1,200}$/)
