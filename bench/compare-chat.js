@@ -7,7 +7,8 @@
  * BENCH_DURATION_S seconds (default 15). Prints each round's server CPU per chat of A and B and
  * the ratio B/A. The machine's speed drifts (twofold within a day here), so figures of two
  * separate runs do not compare; two builds sharing one core in the same seconds do. Run it with
- * the same build on both sides once to see its noise.
+ * the same build on both sides once to see its noise. BENCH_B_NODE_ARGS gives B Node options of
+ * its own: with this checkout on both sides, it measures what a Node option does.
  */
 const { join, resolve } = require('node:path');
 const {
@@ -40,7 +41,12 @@ async function main() {
   try {
     apps.push(await startAgentry({ label: 'compare_a', env }));
     apps.push(
-      await startAgentry({ label: 'compare_b', env, main: join(resolve(other), 'dist', 'src', 'main.js') }),
+      await startAgentry({
+        label: 'compare_b',
+        env,
+        main: join(resolve(other), 'dist', 'src', 'main.js'),
+        nodeArgs: (process.env.BENCH_B_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      }),
     );
     const chats = await Promise.all(apps.map((app, i) => benchChatAgent(app, upstreamUrl, `compare-${i}`)));
     // Warm up both (JIT, connection pools, caches).

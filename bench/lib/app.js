@@ -21,10 +21,16 @@ const MAIN = join(ROOT, 'dist', 'src', 'main.js');
  * WEB_CONCURRENCY); `core` pins it (null: no pinning). Request logs are off by default
  * (LOG_LEVEL=warn; BENCH_LOG_LEVEL=info to include them).
  * BENCH_CPU_PROF_DIR profiles the server (open the .cpuprofile in Chrome DevTools); BENCH_NODE_ARGS
- * adds Node options (e.g. `--max-semi-space-size=64`).
+ * adds Node options (e.g. `--max-semi-space-size=64`) to every server, `nodeArgs` to this one.
  * `app.heap()` measures the live heap after a full collection (a heap snapshot on SIGUSR2).
  */
-async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench', main = MAIN } = {}) {
+async function startAgentry({
+  env = {},
+  core = SERVER_CORE,
+  label = 'bench',
+  main = MAIN,
+  nodeArgs: extra = [],
+} = {}) {
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build (npm run bench does)`);
   const { databaseUrl, redisUrl } = serverUrls();
   const database = await throwawayDatabase(databaseUrl, label);
@@ -52,6 +58,7 @@ async function startAgentry({ env = {}, core = SERVER_CORE, label = 'bench', mai
     `--diagnostic-dir=${snapshots}`,
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ...extra,
   ];
   const { child, output } = spawnNode(core, main, [], childEnv, nodeArgs);
   const baseUrl = `http://127.0.0.1:${port}`;
