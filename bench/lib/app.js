@@ -4,14 +4,14 @@
  * The built app (dist/src/main.js) as a child process in production mode, on a throwaway database
  * on the local PostgreSQL and the local Redis under its own key prefix, pinned to the server core.
  */
-const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } = require('node:fs');
+const { existsSync, rmSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { sign } = require('jsonwebtoken');
 const { ROOT, SERVER_CORE, serverUrls } = require('./env');
 const { throwawayDatabase } = require('./database');
-const { freePort, sleep, spawnNode, stop, waitForOk } = require('./process');
+const { heapOf, heapSnapshotDir } = require('./heap');
+const { freePort, spawnNode, stop, waitForOk } = require('./process');
 
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
@@ -52,10 +52,9 @@ async function startAgentry({
     ...env,
   };
   const profile = process.env.BENCH_CPU_PROF_DIR;
-  const snapshots = mkdtempSync(join(tmpdir(), `agentry-${label}-heap-`));
+  const { dir: snapshots, nodeArgs: heapArgs } = heapSnapshotDir(label);
   const nodeArgs = [
-    '--heapsnapshot-signal=SIGUSR2',
-    `--diagnostic-dir=${snapshots}`,
+    ...heapArgs,
     ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
     ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
     ...extra,
@@ -90,31 +89,9 @@ async function startAgentry({
         json: text ? JSON.parse(text) : null,
       };
     },
-    /**
-     * The live heap after a full collection, from a heap snapshot (V8 collects garbage before
-     * writing one): total MB and the largest kinds of object by retained self size. The server
-     * pauses while the snapshot is written (seconds), so call it between measured runs only.
-     */
-    async heap(top = 12) {
-      const before = new Set(readdirSync(snapshots));
-      child.kill('SIGUSR2');
-      let file;
-      for (const deadline = Date.now() + 120_000; !file;) {
-        if (Date.now() > deadline) throw new Error('no heap snapshot within 120 s');
-        await sleep(200);
-        file = readdirSync(snapshots).find((name) => !before.has(name));
-      }
-      // Written synchronously on the main thread: once the server answers again, the file is whole.
-      await waitForOk(`${baseUrl}/api/v1/health/live`, child, output, 120_000);
-      const path = join(snapshots, file);
-      let size = -1;
-      while (size !== statSync(path).size) {
-        size = statSync(path).size;
-        await sleep(200);
-      }
-      const summary = summariseSnapshot(JSON.parse(readFileSync(path, 'utf8')), top);
-      rmSync(path);
-      return summary;
+    /** The live heap after a full collection (see heapOf); call it between measured runs only. */
+    heap(top = 12) {
+      return heapOf(child, snapshots, `${baseUrl}/api/v1/health/live`, output, top);
     },
     async stop() {
       try {
@@ -132,40 +109,6 @@ async function startAgentry({
     throw error;
   }
   return app;
-}
-
-/** Sums a parsed .heapsnapshot: total self size, and by node type and constructor name. */
-function summariseSnapshot(snapshot, top) {
-  const { node_fields: fields, node_types: types } = snapshot.snapshot.meta;
-  const width = fields.length;
-  const typeAt = fields.indexOf('type');
-  const nameAt = fields.indexOf('name');
-  const sizeAt = fields.indexOf('self_size');
-  const typeNames = types[typeAt];
-  const { nodes, strings } = snapshot;
-  const kinds = new Map();
-  let total = 0;
-  for (let i = 0; i < nodes.length; i += width) {
-    const size = nodes[i + sizeAt];
-    total += size;
-    const type = typeNames[nodes[i + typeAt]];
-    const key = type === 'object' || type === 'closure' ? `${type} ${strings[nodes[i + nameAt]]}` : type;
-    const kind = kinds.get(key) ?? { count: 0, bytes: 0 };
-    kind.count++;
-    kind.bytes += size;
-    kinds.set(key, kind);
-  }
-  const mb = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-  return {
-    mb: mb(total),
-    kinds: Object.fromEntries(
-      [...kinds.entries()]
-        .sort((a, b) => b[1].bytes - a[1].bytes)
-        .slice(0, top)
-        .map(([key, kind]) => [key, { count: kind.count, mb: mb(kind.bytes) }]),
-    ),
-    all: kinds,
-  };
 }
 
 /**
