@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/shared/database/data-source-options';
+import { runMigrationsLocked } from '../../src/shared/database/migrate';
 
 /**
  * PostgreSQL clusters and Redis servers of a test's own, on free ports in a temp dir, so a fault
@@ -109,7 +110,7 @@ export class ThrowawayPostgres {
       logging: false,
     });
     await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    await runMigrationsLocked(dataSource); // as the app migrates
     await dataSource.destroy();
     // The cluster is thrown away whole in destroy().
     return { name, url: this.url(name), drop: async () => undefined };

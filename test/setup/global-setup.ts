@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/shared/database/data-source-options';
+import { runMigrationsLocked } from '../../src/shared/database/migrate';
 import { testServerUrls, withDatabase } from './test-env';
 
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -74,7 +75,7 @@ export default async function globalSetup(): Promise<void> {
   });
   await dataSource.initialize();
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    await runMigrationsLocked(dataSource); // as the app migrates
   } finally {
     await dataSource.destroy();
   }

@@ -21,7 +21,9 @@ export interface RunEvent {
  */
 export const MAX_UNSTORED_EVENTS = 10_000;
 
-export function toRunEvent(row: RunEventEntity): RunEvent {
+export function toRunEvent(
+  row: Pick<RunEventEntity, 'seq' | 'type' | 'createdAt' | 'data' | 'followsSeq'>,
+): RunEvent {
   const event: RunEvent = {
     seq: row.seq,
     type: row.type,
@@ -101,14 +103,13 @@ export class RunEventsRepository extends TenantScopedRepository<RunEventEntity> 
        RETURNING seq, created_at, follows_seq`,
       [runId, tenantId, type, JSON.stringify(data), afterLost ? MAX_UNSTORED_EVENTS : 0],
     )) as Array<{ seq: number; created_at: Date; follows_seq: number | null }>;
-    const event: RunEvent = {
+    return toRunEvent({
       seq: rows[0].seq,
       type,
-      timestamp: new Date(rows[0].created_at).toISOString(),
+      createdAt: new Date(rows[0].created_at),
       data,
-    };
-    if (rows[0].follows_seq !== null) event.follows = rows[0].follows_seq;
-    return event;
+      followsSeq: rows[0].follows_seq,
+    });
   }
 
   async maxSeq(tenantId: string, runId: string, manager?: EntityManager): Promise<number> {

@@ -274,9 +274,9 @@ export class RunsService {
     const run = await this.getRun(tenantId, checkpoint.runId);
     await this.assertStillRunnable(principal, run.agentId, checkpoint.agentConfig);
     const from: RunStatus[] = ['paused', 'interrupted', 'completed', 'failed', 'cancelled'];
-    let state = this.executor.stateOf(checkpoint, run.metrics, modifiedQuery);
-    const claimed = await this.admit(tenantId, async (manager) => {
-      if (!from.includes(run.status)) return false;
+    // The state it goes on from, once it is claimed; null when it could not be.
+    const state = await this.admit(tenantId, async (manager): Promise<RunState | null> => {
+      if (!from.includes(run.status)) return null;
       await this.assertSessionFree(run, manager);
       await this.assertCapacity(principal, manager);
       const moved = await this.runs.transition(
@@ -294,35 +294,34 @@ export class RunsService {
         },
         manager,
       );
-      if (moved) {
-        // The run goes on consuming: what it spent before the restore stays in its metrics, as
-        // they are now it is ours (a restore just before this one may have added to them).
-        const claimedRun = (await this.runs.findById(tenantId, run.id, manager))!;
-        state = this.executor.stateOf(checkpoint, claimedRun.metrics, modifiedQuery);
-        // The steps after the checkpoint's belong to the path left behind: its run details list
-        // the path to its new answer (its checkpoints stay, as the history they are).
-        await this.steps.deleteAfter(tenantId, run.id, state.stepNum, manager);
-        // The restored state is where the run now is: a resume before its next step goes on from
-        // here, not from the newest checkpoint of the path left behind.
-        await this.checkpoints.create(
-          tenantId,
-          {
-            runId: run.id,
-            stepNum: state.stepNum,
-            status: 'running',
-            messages: state.messages,
-            metrics: { ...state.metrics },
-            agentConfig: checkpoint.agentConfig,
-            description: `restored from ${checkpoint.id}`,
-            tags: ['restore'],
-            kind: 'restore',
-          },
-          manager,
-        );
-      }
-      return moved;
+      if (!moved) return null;
+      // The run goes on consuming: what it spent before the restore stays in its metrics, as
+      // they are now it is ours (a restore just before this one may have added to them).
+      const claimedRun = (await this.runs.findById(tenantId, run.id, manager))!;
+      const restored = this.executor.stateOf(checkpoint, claimedRun.metrics, modifiedQuery);
+      // The steps after the checkpoint's belong to the path left behind: its run details list
+      // the path to its new answer (its checkpoints stay, as the history they are).
+      await this.steps.deleteAfter(tenantId, run.id, restored.stepNum, manager);
+      // The restored state is where the run now is: a resume before its next step goes on from
+      // here, not from the newest checkpoint of the path left behind.
+      await this.checkpoints.create(
+        tenantId,
+        {
+          runId: run.id,
+          stepNum: restored.stepNum,
+          status: 'running',
+          messages: restored.messages,
+          metrics: { ...restored.metrics },
+          agentConfig: checkpoint.agentConfig,
+          description: `restored from ${checkpoint.id}`,
+          tags: ['restore'],
+          kind: 'restore',
+        },
+        manager,
+      );
+      return restored;
     });
-    if (!claimed) throw this.illegal(run, 'restored in place');
+    if (!state) throw this.illegal(run, 'restored in place');
     const fresh = (await this.runs.findById(tenantId, run.id))!;
     this.executor.start(fresh, state, true);
     return fresh;
