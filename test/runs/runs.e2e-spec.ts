@@ -619,14 +619,19 @@ describe('runs', () => {
     );
   });
 
-  it('a join of a paused run at its last event stays open for what a resume brings', async () => {
+  /** A streamed chat of calculatingAgent paused in its first step: its stream, run and last event. */
+  async function pausedChat() {
     const agent = await calculatingAgent();
     const sse = await chat({ agent_id: agent.id, message: 'add' });
     await sse.waitFor(2);
     const runId = dataOf(sse.events[0]).run_id as string;
     await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
     await waitUntil(() => sse.events.some((e) => e.event === 'run_paused'));
-    const lastSeen = sse.events[sse.events.length - 1];
+    return { sse, runId, lastSeen: sse.events[sse.events.length - 1] };
+  }
+
+  it('a join of a paused run at its last event stays open for what a resume brings', async () => {
+    const { runId, lastSeen } = await pausedChat();
     expect(lastSeen.event).toBe('run_paused');
 
     const joined = await SseClient.open(`${ctx.url}/api/v1/runs/${runId}/stream`, {
@@ -643,13 +648,7 @@ describe('runs', () => {
   });
 
   it('a stream idle on a paused run re-reads the log ever less often, and still follows the resume', async () => {
-    const agent = await calculatingAgent();
-    const sse = await chat({ agent_id: agent.id, message: 'add' });
-    await sse.waitFor(2);
-    const runId = dataOf(sse.events[0]).run_id as string;
-    await ctx.http.post(`/api/v1/runs/${runId}/pause`).set('Authorization', operator);
-    await waitUntil(() => sse.events.some((e) => e.event === 'run_paused'));
-    const lastSeen = sse.events[sse.events.length - 1];
+    const { sse, runId, lastSeen } = await pausedChat();
     sse.close(); // the chat's own stream stays open on a paused run: only the join is counted
     const events = ctx.app.get(RunEventsRepository);
     const reads = jest.spyOn(events, 'after');
