@@ -13,8 +13,8 @@ export function requestIdFor(req: IncomingMessage): string {
 /**
  * Takes `X-Request-Id` when it is a sane token, otherwise makes one, and echoes it. It travels as
  * `req.id` and, once authenticated, as the principal's `requestId` (audit rows name it), never
- * through an AsyncLocalStorage: one enabled anywhere in the process puts a hook on every promise,
- * some 3% of a streamed chat's CPU.
+ * through an AsyncLocalStorage: one enabled anywhere in the process puts a hook on every promise
+ * (see loggingModule).
  */
 export function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
   const requestId = requestIdFor(req);
