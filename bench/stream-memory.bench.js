@@ -48,16 +48,18 @@ async function main() {
   try {
     const app = await startAgentry({ label: 'bench_stream_memory', env: { RUN_EVENT_FLUSH_MS: '50' } });
     let agentry;
+    // Both servers' deltas are Agentry's `content_delta` frames.
+    let isDelta;
     try {
-      const { chat } = await benchChatAgent(app, upstreamUrl);
-      agentry = await perStream(app, chat);
+      const bench = await benchChatAgent(app, upstreamUrl);
+      isDelta = bench.isDelta;
+      agentry = await perStream(app, bench.chat);
     } finally {
       await app.stop();
     }
     const floor = await startMinimalChatServer(upstreamUrl);
     let floorResult;
     try {
-      const isDelta = (frame) => frame.includes('event: content_delta');
       const chat = () => streamChat(`${floor.baseUrl}/chat`, {}, { message: 'hello', stream: true }, isDelta);
       floorResult = await perStream(floor, chat);
     } finally {
